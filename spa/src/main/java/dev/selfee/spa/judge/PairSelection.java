@@ -29,8 +29,9 @@ public enum PairSelection {
             throw new IllegalArgumentException(responses.size() + " responses but " + rewards.length + " rewards");
         }
         if (responses.stream().distinct().count() < 2) return null;
-        int best = 0;
-        for (int i = 1; i < rewards.length; i++) if (rewards[i] > rewards[best]) best = i;
+        int top = 0;
+        for (int i = 1; i < rewards.length; i++) if (rewards[i] > rewards[top]) top = i;
+        final int best = top;
         int rejected;
         if (this == MIN_MAX) {
             rejected = -1;
