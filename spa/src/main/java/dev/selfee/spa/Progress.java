@@ -15,7 +15,8 @@ public final class Progress {
     private final long intervalMillis;
     private final boolean terminal;
     private final long startNanos = System.nanoTime();
-    private long lastDraw = Long.MIN_VALUE;
+    private long lastDraw;
+    private boolean drawn;
     private long done;
 
     public Progress(PrintStream out, String stage, long total, long intervalMillis, boolean terminal) {
@@ -35,7 +36,8 @@ public final class Progress {
     public void update(long step, String metrics) {
         done = step;
         long now = System.nanoTime() / 1_000_000;
-        if (step < total && now - lastDraw < intervalMillis) return;
+        if (drawn && step < total && now - lastDraw < intervalMillis) return;
+        drawn = true;
         lastDraw = now;
         out.print((terminal ? "\r" : "") + line(metrics) + (terminal ? "\u001b[K" : "\n"));
         if (terminal && step >= total) out.print("\n");
