@@ -1,0 +1,77 @@
+package dev.selfee.engine.autograd;
+
+import dev.selfee.engine.Tensor;
+import java.util.Arrays;
+
+/**
+ * A value in a differentiable computation: a contiguous {@link Tensor} and, once a backward
+ * pass reaches it, a gradient of the same shape. Ops produce Vars through
+ * {@link Tape#output}; leaves are {@link #constant}s, {@link #variable}s or {@link Parameter}s.
+ */
+public class Var {
+    private final Tensor value;
+    private final boolean requiresGrad;
+    private final Tape tape; // the tape that recorded this Var's op; null for leaves and untracked results
+    private Tensor grad;
+
+    Var(Tensor value, boolean requiresGrad, Tape tape) {
+        if (!value.isContiguous()) {
+            throw new IllegalArgumentException("Var: value of shape " + Arrays.toString(value.shape()) + " must be contiguous");
+        }
+        this.value = value;
+        this.requiresGrad = requiresGrad;
+        this.tape = tape;
+    }
+
+    /** An input that never receives a gradient (a non-contiguous tensor is copied). */
+    public static Var constant(Tensor value) {
+        return new Var(value.contiguous(), false, null);
+    }
+
+    /** A leaf that receives gradients, accumulated across backward passes until {@link #zeroGrad}. */
+    public static Var variable(Tensor value) {
+        return new Var(value.contiguous(), true, null);
+    }
+
+    public final Tensor value() {
+        return value;
+    }
+
+    public final int[] shape() {
+        return value.shape();
+    }
+
+    /** True for trainable leaves and for results of recorded ops that depend on one. */
+    public final boolean requiresGrad() {
+        return requiresGrad;
+    }
+
+    /** The gradient accumulated so far, or null if no backward pass has reached this Var. */
+    public Tensor grad() {
+        return grad;
+    }
+
+    /** The gradient buffer, allocated as zeros on first use; backward code accumulates into it. */
+    public final Tensor ensureGrad() {
+        if (grad == null) grad = Tensor.zeros(value.shape());
+        return grad;
+    }
+
+    public final boolean hasGrad() {
+        return grad != null;
+    }
+
+    /** Sets the gradient to zero, keeping its buffer. */
+    public final void zeroGrad() {
+        if (grad != null) grad.fill(0f);
+    }
+
+    final Tape tape() {
+        return tape;
+    }
+
+    @Override
+    public String toString() {
+        return getClass().getSimpleName() + Arrays.toString(value.shape()) + (requiresGrad ? " (grad)" : "");
+    }
+}
