@@ -41,6 +41,12 @@ public class Var {
         return value.shape();
     }
 
+    /** The value of a one-element Var (a loss, a metric). */
+    public final float item() {
+        if (value.size() != 1) throw new IllegalStateException("item: " + this + " holds " + value.size() + " values, not one");
+        return value.data()[value.offset()];
+    }
+
     /** True for trainable leaves and for results of recorded ops that depend on one. */
     public final boolean requiresGrad() {
         return requiresGrad;

@@ -94,7 +94,8 @@ public final class Attention {
                         for (int i = 0; i < qLen; i++) {
                             int r = i * kLen;
                             float dot = Simd.dot(ds, r, probs, po + r, kLen);
-                            for (int j = 0; j < kLen; j++) ds[r + j] = probs[po + r + j] * (ds[r + j] - dot);
+                            Simd.mul(ds, r, probs, po + r, ds, r, kLen);
+                            Simd.axpy(-dot, probs, po + r, ds, r, kLen);
                         }
                         if (dq != null) Gemm.gemm(false, false, qLen, hd, kLen, scale, ds, 0, kLen, kd, ko + kOff, kw, 1f, dq, qOff, qw);
                         if (dk != null) Gemm.gemm(true, false, kLen, hd, qLen, scale, ds, 0, kLen, qd, qo + qOff, qw, 1f, dk, kOff, kw);

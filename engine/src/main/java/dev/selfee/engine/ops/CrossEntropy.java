@@ -39,8 +39,9 @@ public final class CrossEntropy {
         Parallel.forRange(rows, Softmax.grain(vocab), (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 if (w[r] == 0f) continue;
-                lse[r] = Softmax.logSumExp(xd, xo + r * vocab, vocab);
-                nll[r] = lse[r] - xd[xo + r * vocab + tg[r]];
+                float max = Simd.max(xd, xo + r * vocab, vocab), logSum = Softmax.logSumExpAbove(xd, xo + r * vocab, vocab, max);
+                lse[r] = max + logSum;
+                nll[r] = logSum - (xd[xo + r * vocab + tg[r]] - max);
             }
         });
         double loss = 0;

@@ -48,7 +48,8 @@ public final class RmsNorm {
                     if (dx != null) {
                         Simd.mul(gd, r * d, wd, wo, gw, 0, d);
                         float mean = Simd.dot(gw, 0, xhat, 0, d) / d;
-                        for (int i = 0; i < d; i++) dx[r * d + i] += rs * (gw[i] - xhat[i] * mean);
+                        Simd.axpy(rs, gw, 0, dx, r * d, d); // dx += rstd · (g⊙w − x̂ · mean(g⊙w⊙x̂))
+                        Simd.axpy(-rs * mean, xhat, 0, dx, r * d, d);
                     }
                 }
             });

@@ -1,5 +1,6 @@
 package dev.selfee.engine.ops;
 
+import dev.selfee.engine.Parallel;
 import dev.selfee.engine.Tensor;
 import dev.selfee.engine.autograd.Tape;
 import dev.selfee.engine.autograd.Var;
@@ -64,30 +65,34 @@ public final class Rope {
         int xo = xv.offset();
         Tensor y = Tensor.zeros(s);
         float[] yd = y.data();
-        for (int r = 0; r < rows; r++) {
-            int t = (positions.length == rows ? positions[r] : positions[r % seq]) * half;
-            for (int h = 0; h < heads; h++) {
-                int o = r * width + h * headDim;
-                for (int i = 0; i < half; i++) {
-                    float x1 = xd[xo + o + i], x2 = xd[xo + o + half + i];
-                    yd[o + i] = x1 * c[t + i] - x2 * sn[t + i];
-                    yd[o + half + i] = x2 * c[t + i] + x1 * sn[t + i];
-                }
-            }
-        }
-        return Tape.output(y, g -> {
-            float[] gd = g.data(), dx = x.ensureGrad().data();
-            for (int r = 0; r < rows; r++) {
+        Parallel.forRange(rows, Softmax.grain(width), (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
                 int t = (positions.length == rows ? positions[r] : positions[r % seq]) * half;
                 for (int h = 0; h < heads; h++) {
                     int o = r * width + h * headDim;
                     for (int i = 0; i < half; i++) {
-                        float g1 = gd[o + i], g2 = gd[o + half + i];
-                        dx[o + i] += g1 * c[t + i] + g2 * sn[t + i];
-                        dx[o + half + i] += g2 * c[t + i] - g1 * sn[t + i];
+                        float x1 = xd[xo + o + i], x2 = xd[xo + o + half + i];
+                        yd[o + i] = x1 * c[t + i] - x2 * sn[t + i];
+                        yd[o + half + i] = x2 * c[t + i] + x1 * sn[t + i];
                     }
                 }
             }
+        });
+        return Tape.output(y, g -> {
+            float[] gd = g.data(), dx = x.ensureGrad().data();
+            Parallel.forRange(rows, Softmax.grain(width), (r0, r1) -> {
+                for (int r = r0; r < r1; r++) {
+                    int t = (positions.length == rows ? positions[r] : positions[r % seq]) * half;
+                    for (int h = 0; h < heads; h++) {
+                        int o = r * width + h * headDim;
+                        for (int i = 0; i < half; i++) {
+                            float g1 = gd[o + i], g2 = gd[o + half + i];
+                            dx[o + i] += g1 * c[t + i] + g2 * sn[t + i];
+                            dx[o + half + i] += g2 * c[t + i] - g1 * sn[t + i];
+                        }
+                    }
+                }
+            });
         }, x);
     }
 

@@ -31,8 +31,9 @@ public final class SequenceLogProbs {
         Parallel.forRange(rows, Softmax.grain(vocab), (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 if (w[r] == 0f) continue;
-                lse[r] = Softmax.logSumExp(xd, xo + r * vocab, vocab);
-                logp[r] = xd[xo + r * vocab + tg[r]] - lse[r];
+                float max = Simd.max(xd, xo + r * vocab, vocab), logSum = Softmax.logSumExpAbove(xd, xo + r * vocab, vocab, max);
+                lse[r] = max + logSum;
+                logp[r] = (xd[xo + r * vocab + tg[r]] - max) - logSum;
             }
         });
         Tensor out = Tensor.zeros(batch);

@@ -29,7 +29,8 @@ public final class Softmax {
                 for (int r = r0; r < r1; r++) {
                     int o = r * n;
                     float dot = Simd.dot(gd, o, yd, o, n);
-                    for (int i = 0; i < n; i++) dx[o + i] += yd[o + i] * (gd[o + i] - dot);
+                    Simd.mulAdd(yd, o, gd, o, dx, o, n); // dx += y ⊙ (g - <g, y>)
+                    Simd.axpy(-dot, yd, o, dx, o, n);
                 }
             });
         }, x);
@@ -43,8 +44,9 @@ public final class Softmax {
         int xo = xv.offset();
         Parallel.forRange(rows, grain(n), (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
-                float lse = logSumExp(xd, xo + r * n, n);
-                for (int i = 0; i < n; i++) yd[r * n + i] = xd[xo + r * n + i] - lse;
+                float max = Simd.max(xd, xo + r * n, n);
+                float logSum = logSumExpAbove(xd, xo + r * n, n, max);
+                for (int i = 0; i < n; i++) yd[r * n + i] = (xd[xo + r * n + i] - max) - logSum; // as torch: keeps precision for large logits
             }
         });
         return Tape.output(y, g -> {
@@ -53,17 +55,17 @@ public final class Softmax {
                 for (int r = r0; r < r1; r++) {
                     int o = r * n;
                     float gsum = Simd.sum(gd, o, n);
-                    for (int i = 0; i < n; i++) dx[o + i] += gd[o + i] - Simd.exp(yd[o + i]) * gsum;
+                    Simd.add(dx, o, gd, o, dx, o, n); // dx += g - softmax ⊙ Σg, softmax = exp(log_softmax)
+                    Simd.axpyExpShifted(-gsum, yd, o, 0f, dx, o, n);
                 }
             });
         }, x);
     }
 
-    /** log Σ exp(a[off..off+n)), stable: the max is subtracted first. */
-    public static float logSumExp(float[] a, int off, int n) {
-        float max = Simd.max(a, off, n);
-        if (max == Float.NEGATIVE_INFINITY) return max;
-        return max + (float) Math.log(Simd.sumExpShifted(a, off, max, n));
+    /** log Σ exp(a - max) for the row's max, so callers can form (x - max) - this without losing digits. */
+    static float logSumExpAbove(float[] a, int off, int n, float max) {
+        if (max == Float.NEGATIVE_INFINITY) return 0f;
+        return (float) Math.log(Simd.sumExpShifted(a, off, max, n));
     }
 
     static int lastDim(String op, Tensor t) {

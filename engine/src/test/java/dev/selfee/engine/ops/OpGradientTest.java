@@ -36,6 +36,7 @@ class OpGradientTest {
         GradientCheck.require("scale", TOL, () -> Arithmetic.scale(a, -2.5f), a);
         GradientCheck.require("sum", TOL, () -> Reduce.sum(Arithmetic.mul(a, b)), a, b);
         GradientCheck.require("mean", TOL, () -> Reduce.mean(Arithmetic.mul(a, b)), a, b);
+        GradientCheck.require("slice", TOL, () -> Arithmetic.mul(Slice.apply(a, 1, 2, 5), Slice.apply(b, 1, 1, 4)), a, b);
         GradientCheck.require("reshape", TOL, () -> Arithmetic.mul(Reshape.apply(a, 7, 2), Reshape.apply(b, 7, -1)), a, b);
     }
 
