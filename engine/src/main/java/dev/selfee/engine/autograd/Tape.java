@@ -2,7 +2,9 @@ package dev.selfee.engine.autograd;
 
 import dev.selfee.engine.Shapes;
 import dev.selfee.engine.Tensor;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Arrays;
 
 /**
@@ -14,6 +16,18 @@ import java.util.Arrays;
  * <p>{@link #backward} runs the recorded ops in reverse and then empties the tape (keeping its
  * capacity), so one tape can serve step after step. Leaf gradients ({@link Parameter},
  * {@link Var#variable}) accumulate across passes until zeroed: gradient accumulation for free.
+ * Gradients of intermediate results live only during the pass: the tape takes their buffers
+ * back and reuses them, so a training loop that keeps one tape open does not reallocate them
+ * every step.
+ * <pre>{@code
+ * try (Tape tape = Tape.start()) {
+ *     for (Batch b : batches) {
+ *         Var loss = model.loss(b);
+ *         tape.backward(loss);   // parameters' grads now hold d loss / d param
+ *         optimizer.step(); model.zeroGrad();
+ *     }
+ * }
+ * }</pre>
  */
 public final class Tape implements AutoCloseable {
     private static final ThreadLocal<Tape> ACTIVE = new ThreadLocal<>();
@@ -22,6 +36,7 @@ public final class Tape implements AutoCloseable {
     private final Thread owner = Thread.currentThread();
     private final ArrayList<Var> outputs = new ArrayList<>();
     private final ArrayList<Backward> backwards = new ArrayList<>();
+    private final HashMap<Integer, ArrayDeque<float[]>> spare = new HashMap<>(); // recycled gradient buffers by length
     private boolean closed;
 
     private Tape(Tape previous) {
@@ -104,8 +119,24 @@ public final class Tape implements AutoCloseable {
                 if (out.hasGrad()) backwards.get(i).run(out.grad());
             }
         } finally {
+            for (Var out : outputs) recycle(out.takeGrad());
             clear();
         }
+    }
+
+    /** A zero-filled tensor for an intermediate gradient, reusing a buffer from an earlier pass when one fits. */
+    Tensor borrowZeros(int[] shape) {
+        long n = 1;
+        for (int d : shape) n *= d;
+        ArrayDeque<float[]> q = spare.get((int) n);
+        float[] buf = q == null ? null : q.poll();
+        if (buf == null) return Tensor.zeros(shape);
+        Arrays.fill(buf, 0f);
+        return Tensor.of(buf, shape);
+    }
+
+    private void recycle(Tensor grad) {
+        if (grad != null && grad.isDense()) spare.computeIfAbsent(grad.size(), k -> new ArrayDeque<>()).push(grad.data());
     }
 
     /** Forgets every recorded op without back-propagating. */
@@ -122,6 +153,7 @@ public final class Tape implements AutoCloseable {
         if (ACTIVE.get() != this) throw new IllegalStateException("Tape: nested tapes must be closed in reverse order");
         closed = true;
         clear();
+        spare.clear();
         if (previous == null) ACTIVE.remove();
         else ACTIVE.set(previous);
     }

@@ -52,15 +52,28 @@ public class Var {
         return requiresGrad;
     }
 
-    /** The gradient accumulated so far, or null if no backward pass has reached this Var. */
+    /**
+     * The gradient accumulated so far, or null if no backward pass has reached this Var. Only
+     * leaves keep theirs after {@link Tape#backward} returns; op results' gradients are recycled.
+     */
     public Tensor grad() {
         return grad;
     }
 
-    /** The gradient buffer, allocated as zeros on first use; backward code accumulates into it. */
+    /**
+     * The gradient buffer, zero on first use; backward code accumulates into it. Results of
+     * recorded ops borrow it from their tape, which takes it back once the backward pass is done.
+     */
     public final Tensor ensureGrad() {
-        if (grad == null) grad = Tensor.zeros(value.shape());
+        if (grad == null) grad = tape == null ? Tensor.zeros(value.shape()) : tape.borrowZeros(value.shape());
         return grad;
+    }
+
+    /** Hands an intermediate gradient back (the tape reuses its memory next step). */
+    final Tensor takeGrad() {
+        Tensor g = grad;
+        grad = null;
+        return g;
     }
 
     public final boolean hasGrad() {

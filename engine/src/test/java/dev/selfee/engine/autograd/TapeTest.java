@@ -26,8 +26,13 @@ class TapeTest {
             tape.backward(Reduce.sum(Linear.apply(x, w)));
             assertEquals(0, tape.size(), "backward consumes the tape");
             assertArrayEquals(new float[] {1, -1, 0.5f, 1, -1, 0.5f}, w.grad().toArray());
-            tape.backward(Reduce.sum(Linear.apply(x, w))); // gradient accumulation: a second micro-batch
+            Var y = Linear.apply(x, w);
+            tape.backward(Reduce.sum(y)); // gradient accumulation: a second micro-batch
+            assertNull(y.grad(), "an intermediate gradient goes back to the tape after the pass");
             assertArrayEquals(new float[] {2, -2, 1, 2, -2, 1}, w.grad().toArray());
+            w.zeroGrad();
+            tape.backward(Reduce.sum(Linear.apply(x, w))); // recycled buffers start from zero again
+            assertArrayEquals(new float[] {1, -1, 0.5f, 1, -1, 0.5f}, w.grad().toArray());
         }
         w.zeroGrad();
         assertArrayEquals(new float[6], w.grad().toArray());
