@@ -26,49 +26,20 @@ public final class Attention {
 
     public static Var apply(Var q, Var k, Var v, int heads, int kvHeads, Tensor keyMask) {
         int[] qs = q.shape(), ks = k.shape(), vs = v.shape();
-        if (qs.length != 3 || ks.length != 3 || !Arrays.equals(ks, vs) || qs[0] != ks[0]) {
-            throw new IllegalArgumentException("attention: q " + Arrays.toString(qs) + ", k " + Arrays.toString(ks) + ", v " + Arrays.toString(vs)
-                    + " must be [batch, len, heads * head_dim] with equal batch and equal k, v shapes");
+        if (!Arrays.equals(ks, vs)) {
+            throw new IllegalArgumentException("attention: k " + Arrays.toString(ks) + " and v " + Arrays.toString(vs) + " must have equal shapes");
         }
-        if (heads <= 0 || kvHeads <= 0 || heads % kvHeads != 0) {
-            throw new IllegalArgumentException("attention: kv_heads " + kvHeads + " must divide heads " + heads);
-        }
-        if (qs[2] % heads != 0 || ks[2] * heads != qs[2] * kvHeads) {
-            throw new IllegalArgumentException("attention: q " + Arrays.toString(qs) + " with " + heads + " heads and k " + Arrays.toString(ks)
-                    + " with " + kvHeads + " kv heads disagree on head_dim");
-        }
+        check("attention", qs, ks, ks[1], heads, kvHeads, keyMask);
         int batch = qs[0], qLen = qs[1], kLen = ks[1], hd = qs[2] / heads, group = heads / kvHeads;
-        if (kLen < qLen) throw new IllegalArgumentException("attention: key length " + kLen + " is shorter than query length " + qLen);
-        if (keyMask != null && !Arrays.equals(keyMask.shape(), new int[] {batch, kLen})) {
-            throw new IllegalArgumentException("attention: key mask " + Arrays.toString(keyMask.shape()) + " does not match [batch, key length] "
-                    + Arrays.toString(new int[] {batch, kLen}));
-        }
         float[] mask = keyMask == null ? null : keyMask.toArray();
         float scale = (float) (1.0 / Math.sqrt(hd));
-        int qw = heads * hd, kw = kvHeads * hd, shift = kLen - qLen, tile = qLen * kLen;
+        int qw = heads * hd, kw = kvHeads * hd, tile = qLen * kLen;
         Tensor qv = q.value(), kv = k.value(), vv = v.value();
         float[] qd = qv.data(), kd = kv.data(), vd = vv.data();
         int qo = qv.offset(), ko = kv.offset(), vo = vv.offset();
-        boolean keep = Tape.willRecord(q, k, v);
-        float[] probs = keep ? new float[batch * heads * tile] : null;
+        float[] probs = Tape.willRecord(q, k, v) ? new float[batch * heads * tile] : null;
         Tensor out = Tensor.zeros(batch, qLen, qw);
-        float[] od = out.data();
-
-        int pairs = batch * heads;
-        int chunks = Math.max(1, Math.min(Parallel.threads(), pairs));
-        Parallel.forChunks(chunks, c -> {
-            float[] scratch = keep ? null : new float[tile];
-            for (int bh = Parallel.range(pairs, chunks, c), end = Parallel.range(pairs, chunks, c + 1); bh < end; bh++) {
-                int b = bh / heads, h = bh % heads, kvh = h / group;
-                float[] p = keep ? probs : scratch;
-                int po = keep ? bh * tile : 0;
-                Gemm.gemm(false, true, qLen, kLen, hd, scale, qd, qo + b * qLen * qw + h * hd, qw,
-                        kd, ko + b * kLen * kw + kvh * hd, kw, 0f, p, po, kLen);
-                for (int i = 0; i < qLen; i++) softmaxRow(p, po + i * kLen, Math.min(kLen, i + shift + 1), kLen, mask, b * kLen);
-                Gemm.gemm(false, false, qLen, hd, kLen, 1f, p, po, kLen, vd, vo + b * kLen * kw + kvh * hd, kw,
-                        0f, od, b * qLen * qw + h * hd, qw);
-            }
-        });
+        forward(qv, kd, ko, vd, vo, kLen * kw, kLen, heads, kvHeads, mask, probs, out);
 
         return Tape.output(out, g -> {
             float[] gd = g.data();
@@ -103,6 +74,76 @@ public final class Attention {
                 }
             });
         }, q, k, v);
+    }
+
+    /**
+     * Attention of new queries over the first {@code length} positions of a KV cache, never
+     * recorded (generation): q [batch, qLen, heads * headDim]; keys and values
+     * [batch, capacity, kvHeads * headDim] with the new positions already written; keyMask
+     * [batch, length] or null. Equals {@link #apply} on {@code keys[:, :length]}, without copying the cache.
+     */
+    public static Tensor cached(Tensor q, Tensor keys, Tensor values, int length, int heads, int kvHeads, Tensor keyMask) {
+        if (!q.isContiguous() || !keys.isDense() || !values.isDense() || !keys.sameShape(values)) {
+            throw new IllegalArgumentException("attention cache: q " + Arrays.toString(q.shape()) + " must be contiguous and keys "
+                    + Arrays.toString(keys.shape()) + ", values " + Arrays.toString(values.shape()) + " dense tensors of one shape");
+        }
+        int[] ks = keys.shape();
+        if (ks.length != 3 || length < 0 || length > ks[1]) {
+            throw new IllegalArgumentException("attention cache: length " + length + " does not fit cache " + Arrays.toString(ks));
+        }
+        check("attention cache", q.shape(), new int[] {ks[0], length, ks[2]}, length, heads, kvHeads, keyMask);
+        Tensor out = Tensor.zeros(q.dim(0), q.dim(1), q.dim(2));
+        forward(q, keys.data(), 0, values.data(), 0, ks[1] * ks[2], length, heads, kvHeads,
+                keyMask == null ? null : keyMask.toArray(), null, out);
+        return out;
+    }
+
+    private static void check(String op, int[] qs, int[] ks, int kLen, int heads, int kvHeads, Tensor keyMask) {
+        if (qs.length != 3 || ks.length != 3 || qs[0] != ks[0]) {
+            throw new IllegalArgumentException(op + ": q " + Arrays.toString(qs) + " and k " + Arrays.toString(ks)
+                    + " must be [batch, len, heads * head_dim] with equal batch");
+        }
+        if (heads <= 0 || kvHeads <= 0 || heads % kvHeads != 0) {
+            throw new IllegalArgumentException(op + ": kv_heads " + kvHeads + " must divide heads " + heads);
+        }
+        if (qs[2] % heads != 0 || (long) ks[2] * heads != (long) qs[2] * kvHeads) {
+            throw new IllegalArgumentException(op + ": q " + Arrays.toString(qs) + " with " + heads + " heads and k " + Arrays.toString(ks)
+                    + " with " + kvHeads + " kv heads disagree on head_dim");
+        }
+        if (kLen < qs[1]) throw new IllegalArgumentException(op + ": key length " + kLen + " is shorter than query length " + qs[1]);
+        if (keyMask != null && !Arrays.equals(keyMask.shape(), new int[] {qs[0], kLen})) {
+            throw new IllegalArgumentException(op + ": key mask " + Arrays.toString(keyMask.shape()) + " does not match [batch, key length] "
+                    + Arrays.toString(new int[] {qs[0], kLen}));
+        }
+    }
+
+    /**
+     * Writes out = softmax(q·kᵀ/sqrt(d) + mask)·v. Keys and values rows are kvHeads·headDim
+     * apart and batches {@code kvBatchStride} apart. {@code probs}, when non-null, keeps the
+     * probabilities for backward; otherwise each worker uses a scratch tile.
+     */
+    private static void forward(Tensor q, float[] kd, int ko, float[] vd, int vo, int kvBatchStride, int kLen,
+                                int heads, int kvHeads, float[] mask, float[] probs, Tensor out) {
+        int batch = q.dim(0), qLen = q.dim(1), qw = q.dim(2), hd = qw / heads, kw = kvHeads * hd, group = heads / kvHeads;
+        int shift = kLen - qLen, tile = qLen * kLen;
+        float scale = (float) (1.0 / Math.sqrt(hd));
+        float[] qd = q.data(), od = out.data();
+        int qo = q.offset();
+        int pairs = batch * heads;
+        int chunks = Math.max(1, Math.min(Parallel.threads(), pairs));
+        Parallel.forChunks(chunks, c -> {
+            float[] scratch = probs != null ? null : new float[tile];
+            for (int bh = Parallel.range(pairs, chunks, c), end = Parallel.range(pairs, chunks, c + 1); bh < end; bh++) {
+                int b = bh / heads, h = bh % heads, kvh = h / group;
+                float[] p = probs != null ? probs : scratch;
+                int po = probs != null ? bh * tile : 0;
+                Gemm.gemm(false, true, qLen, kLen, hd, scale, qd, qo + b * qLen * qw + h * hd, qw,
+                        kd, ko + b * kvBatchStride + kvh * hd, kw, 0f, p, po, kLen);
+                for (int i = 0; i < qLen; i++) softmaxRow(p, po + i * kLen, Math.min(kLen, i + shift + 1), kLen, mask, b * kLen);
+                Gemm.gemm(false, false, qLen, hd, kLen, 1f, p, po, kLen, vd, vo + b * kvBatchStride + kvh * hd, kw,
+                        0f, od, b * qLen * qw + h * hd, qw);
+            }
+        });
     }
 
     /** In-place softmax of the visible keys [0, visible) of one score row; hidden keys become exactly 0. */

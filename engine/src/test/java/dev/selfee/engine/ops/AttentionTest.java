@@ -63,6 +63,18 @@ class AttentionTest {
     }
 
     @Test
+    void cachedAttentionEqualsAttentionOverTheFilledPrefix() {
+        int kw = 2 * 8;
+        Tensor keys = Inputs.uniform(11, -2, 2, 2, 10, kw), values = Inputs.uniform(12, -2, 2, 2, 10, kw); // capacity 10
+        Tensor q = Inputs.uniform(13, -2, 2, 2, 1, 4 * 8); // one new token per sequence, cache filled to 6
+        Tensor mask = Tensor.of(new float[] {0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, 2, 6);
+        Tensor viaCache = Attention.cached(q, keys, values, 6, 4, 2, mask);
+        Var k = Var.constant(keys.slice(1, 0, 6)), v = Var.constant(values.slice(1, 0, 6));
+        assertArrayEquals(Attention.apply(Var.constant(q), k, v, 4, 2, mask).value().toArray(), viaCache.toArray());
+        assertThrows(IllegalArgumentException.class, () -> Attention.cached(q, keys, values, 11, 4, 2, null));
+    }
+
+    @Test
     void leftPaddingLeavesRealTokensUnchanged() {
         int hd = 4, width = 2 * hd;
         Tensor q = Inputs.uniform(4, -2, 2, 1, 4, width), k = Inputs.uniform(5, -2, 2, 1, 4, hd), v = Inputs.uniform(6, -2, 2, 1, 4, hd);
