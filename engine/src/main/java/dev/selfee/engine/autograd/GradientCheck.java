@@ -35,7 +35,7 @@ public final class GradientCheck {
      */
     public static List<Result> compare(Supplier<Var> op, List<? extends Var> inputs, long seed) {
         Tensor r;
-        try (NoGrad off = NoGrad.enter()) {
+        try (NoGrad _ = NoGrad.enter()) {
             Tensor y = op.get().value();
             r = Tensor.zeros(y.shape());
             SplittableRandom rnd = new SplittableRandom(seed);
@@ -99,7 +99,7 @@ public final class GradientCheck {
     }
 
     private static double project(Supplier<Var> op, Tensor r) {
-        try (NoGrad off = NoGrad.enter()) {
+        try (NoGrad _ = NoGrad.enter()) {
             float[] y = op.get().value().toArray(), rd = r.data();
             double s = 0;
             for (int j = 0; j < y.length; j++) s += (double) rd[j] * y[j];

@@ -3,7 +3,7 @@ package dev.selfee.engine.autograd;
 /**
  * A scope in which ops record nothing and allocate no gradient memory, even under an open
  * {@link Tape}: reference models, scoring and generation. Scopes nest; close them in reverse order.
- * <pre>{@code try (NoGrad off = NoGrad.enter()) { ... } }</pre>
+ * <pre>{@code try (NoGrad _ = NoGrad.enter()) { ... } }</pre>
  */
 public final class NoGrad implements AutoCloseable {
     private static final ThreadLocal<int[]> DEPTH = ThreadLocal.withInitial(() -> new int[1]);

@@ -163,8 +163,8 @@ public final class Simd {
         p = p.fma(r, FloatVector.broadcast(SPECIES, P4));
         p = p.fma(r, FloatVector.broadcast(SPECIES, P5));
         FloatVector y = p.fma(r.mul(r), r).add(1f);
-        IntVector bits = ((IntVector) t.reinterpretAsInts()).sub(ROUNDER_BITS - 127).lanewise(VectorOperators.LSHL, 23);
-        return y.mul((FloatVector) bits.reinterpretAsFloats());
+        IntVector bits = t.reinterpretAsInts().sub(ROUNDER_BITS - 127).lanewise(VectorOperators.LSHL, 23);
+        return y.mul(bits.reinterpretAsFloats());
     }
 
     /** The scalar twin of {@link #exp(FloatVector)}: the same operations, so the same bits. */

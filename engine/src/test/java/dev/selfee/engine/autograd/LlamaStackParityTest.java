@@ -144,7 +144,7 @@ class LlamaStackParityTest {
     void summedSequenceLogProbsMatchPyTorch() {
         Map<String, Parameter> p = parameters();
         Var logps;
-        try (NoGrad off = NoGrad.enter()) {
+        try (NoGrad _ = NoGrad.enter()) {
             int[] labels = ints("labels");
             logps = SequenceLogProbs.apply(forward(p).logits(), labels, null);
         }

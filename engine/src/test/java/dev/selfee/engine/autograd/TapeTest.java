@@ -43,7 +43,7 @@ class TapeTest {
         Parameter w = weight();
         try (Tape tape = Tape.start()) {
             Var y;
-            try (NoGrad off = NoGrad.enter()) {
+            try (NoGrad _ = NoGrad.enter()) {
                 assertTrue(NoGrad.active());
                 y = Reduce.sum(Linear.apply(input(), w));
             }
@@ -86,7 +86,7 @@ class TapeTest {
             tape.backward(loss);
             assertThrows(IllegalStateException.class, () -> tape.backward(loss), "a consumed graph cannot run twice");
             Var other;
-            try (Tape inner = Tape.start()) {
+            try (Tape _ = Tape.start()) {
                 other = Reduce.sum(Linear.apply(input(), w));
             }
             var e2 = assertThrows(IllegalArgumentException.class, () -> tape.backward(other));

@@ -108,7 +108,7 @@ class AttentionTest {
             if (first == null) first = now;
             for (int i = 0; i < 4; i++) assertArrayEquals(first[i], now[i], "run " + run + ", tensor " + i);
         }
-        try (NoGrad off = NoGrad.enter()) { // the no-grad path (no stored probabilities) gives the same output
+        try (NoGrad _ = NoGrad.enter()) { // the no-grad path (no stored probabilities) gives the same output
             assertArrayEquals(first[0], Attention.apply(q, k, v, 4, 2, mask).value().toArray());
         }
     }

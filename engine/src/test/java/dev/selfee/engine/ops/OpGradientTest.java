@@ -92,6 +92,14 @@ class OpGradientTest {
     }
 
     @Test
+    void attentionOverKeysLongerThanAVectorRegister() {
+        Var q = variable(26, 1, 18, 2 * 4), k = variable(27, 1, 18, 4), v = variable(28, 1, 18, 4);
+        Tensor mask = Tensor.full(1f, 1, 18);
+        mask.set(0f, 0, 3);
+        GradientCheck.require("attention long", TOL, () -> Attention.apply(q, k, v, 2, 1, mask), q, k, v);
+    }
+
+    @Test
     void embeddingScatterAddsRepeatedIds() {
         Var table = variable(23, 6, 5);
         int[] ids = {3, 1, 3, 0, 5, 3};
@@ -100,8 +108,8 @@ class OpGradientTest {
 
     @Test
     void crossEntropyWithIgnoredAndWeightedTokens() {
-        Var logits = Var.variable(Inputs.uniform(24, -3f, 3f, 2, 4, 11));
-        int[] targets = {1, 10, CrossEntropy.IGNORE_INDEX, 0, 5, 5, 7, CrossEntropy.IGNORE_INDEX};
+        Var logits = Var.variable(Inputs.uniform(24, -3f, 3f, 2, 4, 21));
+        int[] targets = {1, 20, CrossEntropy.IGNORE_INDEX, 0, 5, 5, 17, CrossEntropy.IGNORE_INDEX};
         GradientCheck.require("cross_entropy", TOL, () -> CrossEntropy.apply(logits, targets), logits);
         Tensor w = Tensor.of(new float[] {1, 0.5f, 1, 0, 2, 1, 1, 1}, 2, 4);
         GradientCheck.require("cross_entropy weighted", TOL, () -> CrossEntropy.apply(logits, targets, w), logits);
@@ -109,8 +117,8 @@ class OpGradientTest {
 
     @Test
     void sequenceLogProbsWithMask() {
-        Var logits = Var.variable(Inputs.uniform(25, -3f, 3f, 3, 4, 13));
-        int[] targets = {1, 12, 0, 0, 5, 5, 7, 2, 3, 4, 9, CrossEntropy.IGNORE_INDEX};
+        Var logits = Var.variable(Inputs.uniform(25, -3f, 3f, 3, 4, 19));
+        int[] targets = {1, 18, 0, 0, 5, 5, 7, 2, 3, 4, 9, CrossEntropy.IGNORE_INDEX};
         Tensor mask = Tensor.of(new float[] {0, 1, 1, 0, 1, 1, 1, 1, 0, 0, 1, 1}, 3, 4);
         GradientCheck.require("sequence_logprobs", TOL, () -> SequenceLogProbs.apply(logits, targets, mask), logits);
     }
