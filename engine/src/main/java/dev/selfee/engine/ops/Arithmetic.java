@@ -6,7 +6,7 @@ import dev.selfee.engine.autograd.Tape;
 import dev.selfee.engine.autograd.Var;
 import dev.selfee.engine.kernel.Simd;
 
-/** Elementwise add, multiply and scale of same-shaped tensors; nothing broadcasts. */
+/** Elementwise add, subtract, multiply and scale of same-shaped tensors; nothing broadcasts. */
 public final class Arithmetic {
     private Arithmetic() {}
 
@@ -19,6 +19,19 @@ public final class Arithmetic {
         return Tape.output(y, g -> {
             if (a.requiresGrad()) Simd.add(a.ensureGrad().data(), 0, g.data(), 0, a.grad().data(), 0, n);
             if (b.requiresGrad()) Simd.add(b.ensureGrad().data(), 0, g.data(), 0, b.grad().data(), 0, n);
+        }, a, b);
+    }
+
+    public static Var sub(Var a, Var b) {
+        Shapes.requireSame("sub", a.value(), b.value());
+        Tensor av = a.value(), bv = b.value();
+        int n = av.size();
+        Tensor y = Tensor.zeros(av.shape());
+        Simd.axpy(-1f, bv.data(), bv.offset(), y.data(), 0, n);
+        Simd.add(av.data(), av.offset(), y.data(), 0, y.data(), 0, n);
+        return Tape.output(y, g -> {
+            if (a.requiresGrad()) Simd.add(a.ensureGrad().data(), 0, g.data(), 0, a.grad().data(), 0, n);
+            if (b.requiresGrad()) Simd.axpy(-1f, g.data(), 0, b.ensureGrad().data(), 0, n);
         }, a, b);
     }
 

@@ -42,6 +42,18 @@ class OpForwardTest {
     }
 
     @Test
+    void logSigmoidIsStableAtBothEnds() {
+        float[] xs = {-200, -30, -1, 0, 1, 30, 200};
+        float[] y = LogSigmoid.apply(c(Tensor.of(xs.clone(), xs.length))).value().toArray();
+        for (int i = 0; i < xs.length; i++) {
+            double ref = xs[i] < 0 ? xs[i] - Math.log1p(Math.exp(xs[i])) : -Math.log1p(Math.exp(-xs[i]));
+            assertEquals(ref, y[i], 1e-6 * Math.max(1, Math.abs(ref)), "log_sigmoid(" + xs[i] + ")");
+        }
+        float[] d = Arithmetic.sub(c(Tensor.of(new float[] {3, 1}, 2)), c(Tensor.of(new float[] {1, 5}, 2))).value().toArray();
+        assertArrayEquals(new float[] {2, -4}, d);
+    }
+
+    @Test
     void rmsNormMatchesFormula() {
         Tensor x = Inputs.uniform(1, -3, 3, 3, 10), w = Inputs.uniform(2, 0.5f, 1.5f, 10);
         float[] y = RmsNorm.apply(c(x), c(w), 1e-6f).value().toArray();

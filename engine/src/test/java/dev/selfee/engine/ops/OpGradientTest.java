@@ -31,6 +31,7 @@ class OpGradientTest {
     void elementwiseAndReductions() {
         Var a = variable(6, 2, 7), b = variable(7, 2, 7);
         GradientCheck.require("add", TOL, () -> Arithmetic.add(a, b), a, b);
+        GradientCheck.require("sub", TOL, () -> Arithmetic.sub(a, b), a, b);
         GradientCheck.require("mul", TOL, () -> Arithmetic.mul(a, b), a, b);
         GradientCheck.require("mul self", TOL, () -> Arithmetic.mul(a, a), a);
         GradientCheck.require("scale", TOL, () -> Arithmetic.scale(a, -2.5f), a);
@@ -45,6 +46,12 @@ class OpGradientTest {
         Var x = Var.variable(Inputs.uniform(8, -3f, 3f, 3, 19));
         GradientCheck.require("softmax", TOL, () -> Softmax.apply(x), x);
         GradientCheck.require("log_softmax", TOL, () -> Softmax.log(x), x);
+    }
+
+    @Test
+    void logSigmoid() {
+        Var x = Var.variable(Inputs.uniform(29, -6f, 6f, 2, 9));
+        GradientCheck.require("log_sigmoid", TOL, () -> LogSigmoid.apply(x), x);
     }
 
     @Test

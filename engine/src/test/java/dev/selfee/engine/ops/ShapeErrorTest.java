@@ -21,6 +21,7 @@ class ShapeErrorTest {
     @Test
     void mismatchesNameTheOpAndShapes() {
         fails(() -> Arithmetic.add(z(2, 3), z(3, 2)), "add", "[2, 3]", "[3, 2]");
+        fails(() -> Arithmetic.sub(z(2, 3), z(2)), "sub", "[2, 3]", "[2]");
         fails(() -> Arithmetic.mul(z(2, 3), z(1, 3)), "mul", "[2, 3]", "[1, 3]");
         fails(() -> Linear.apply(z(2, 5), z(4, 6)), "linear", "[2, 5]", "[4, 6]");
         fails(() -> Linear.apply(z(2, 5), z(4, 5), z(5)), "linear", "bias", "[5]", "[4, 5]");
