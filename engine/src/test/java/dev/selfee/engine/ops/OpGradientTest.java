@@ -129,4 +129,19 @@ class OpGradientTest {
         Tensor mask = Tensor.of(new float[] {0, 1, 1, 0, 1, 1, 1, 1, 0, 0, 1, 1}, 3, 4);
         GradientCheck.require("sequence_logprobs", TOL, () -> SequenceLogProbs.apply(logits, targets, mask), logits);
     }
+
+    @Test
+    void composedDpoStyleLoss() {
+        // chosen and rejected responses in one batch of 4: rows 0-1 chosen, rows 2-3 rejected
+        Var w = variable(30, 9, 6);
+        Tensor x = Inputs.uniform(31, -1, 1, 4, 5, 6), refLogps = Inputs.uniform(32, -20, -10, 4);
+        int[] targets = Inputs.ids(33, 9, 20);
+        Tensor mask = Tensor.of(new float[] {0, 0, 1, 1, 1, 0, 1, 1, 1, 0, 0, 0, 1, 1, 1, 0, 1, 1, 1, 1}, 4, 5);
+        Var ref = Var.constant(refLogps);
+        GradientCheck.require("dpo-style loss", TOL, () -> {
+            Var logps = Arithmetic.sub(SequenceLogProbs.apply(Linear.apply(Var.constant(x), w), targets, mask), ref);
+            Var margin = Arithmetic.sub(Slice.apply(logps, 0, 0, 2), Slice.apply(logps, 0, 2, 4));
+            return Arithmetic.scale(Reduce.mean(LogSigmoid.apply(Arithmetic.scale(margin, 0.1f))), -1f);
+        }, w);
+    }
 }
