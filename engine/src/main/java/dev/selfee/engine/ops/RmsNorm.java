@@ -9,6 +9,8 @@ import java.util.Arrays;
 
 /** RMSNorm over the last dimension, as HF Llama computes it: w * (x / sqrt(mean(x²) + eps)). */
 public final class RmsNorm {
+    private static final int ROWS_PER_BLOCK = 64;
+
     private RmsNorm() {}
 
     /** x [..., d], weight [d]. */
@@ -36,11 +38,13 @@ public final class RmsNorm {
         return Tape.output(y, g -> {
             float[] gd = g.data();
             float[] dx = x.requiresGrad() ? x.ensureGrad().data() : null;
-            int chunks = Math.max(1, Math.min(Parallel.threads(), rows / Softmax.grain(d)));
+            // fixed-size row blocks, not one per thread: the weight gradient's summation order,
+            // and so its bits, do not depend on the thread count
+            int chunks = Math.max(1, (rows + ROWS_PER_BLOCK - 1) / ROWS_PER_BLOCK);
             float[][] dwPart = weight.requiresGrad() ? new float[chunks][d] : null;
             Parallel.forChunks(chunks, c -> {
                 float[] gw = new float[d], xhat = new float[d];
-                for (int r = Parallel.range(rows, chunks, c), end = Parallel.range(rows, chunks, c + 1); r < end; r++) {
+                for (int r = c * ROWS_PER_BLOCK, end = Math.min(rows, r + ROWS_PER_BLOCK); r < end; r++) {
                     int o = xo + r * d;
                     float rs = rstd[r];
                     Simd.scale(rs, xd, o, xhat, 0, d);
