@@ -16,7 +16,7 @@ import java.util.List;
  * @param headDim           per-head width; {@code hidden_size / num_attention_heads} when the file has none
  * @param ropeScaling       Llama 3 frequency scaling, or null for plain RoPE
  * @param attentionBias     q/k/v projections carry a bias (always for Qwen2)
- * @param slidingWindow     window of sliding-window attention, or null (see {@link #slidingWindowOf})
+ * @param slidingWindow     window of sliding-window attention, or null when none is used (see {@link #slidingWindowOf})
  * @param maxWindowLayers   Qwen2: layers below this index use full attention even with a window
  * @param eosTokenIds       all end-of-sequence ids (config.json may hold an int or a list)
  * @param dtype             the stored weight type as transformers names it ("bfloat16", ...), or null
@@ -107,6 +107,7 @@ public record LlamaConfig(
             case QWEN2 -> f.optionalBoolean("use_sliding_window", false);
         };
         if (useWindow && window == null) throw f.error("sliding_window", "is missing but use_sliding_window is true");
+        if (!useWindow) window = null; // as transformers: Qwen2's window only exists when switched on
         String dtype = f.optionalString("dtype");
         if (dtype == null) dtype = f.optionalString("torch_dtype");
         try {

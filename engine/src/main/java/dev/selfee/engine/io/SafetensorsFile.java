@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -141,10 +142,6 @@ public final class SafetensorsFile implements CheckpointReader {
             if (begin < 0 || end < begin) {
                 throw new CheckpointException(file, where + ": data_offsets [" + begin + ", " + end + "] are not an ordered byte range");
             }
-            if (end > dataSize) {
-                throw new CheckpointException(file, where + ": data_offsets [" + begin + ", " + end + "] reach past the " + dataSize
-                        + " data bytes in the file (truncated?)");
-            }
             DType known = dtypeOf(dt.asText());
             if (known != null && (count == Long.MAX_VALUE || end - begin != count * known.bytes)) {
                 throw new CheckpointException(file, where + ": data_offsets [" + begin + ", " + end + "] span " + (end - begin)
@@ -152,6 +149,13 @@ public final class SafetensorsFile implements CheckpointReader {
             }
             entries.put(name, new Entry(name, dt.asText(), shape, dataStart + begin, dataStart + end));
         }
+        // A cut file fails here: name the first tensor, in file order, that lacks data.
+        entries.values().stream().filter(e -> e.end() > fileSize).min(Comparator.comparingLong(Entry::begin)).ifPresent(e -> {
+            long needed = entries.values().stream().mapToLong(Entry::end).max().orElse(0);
+            throw new CheckpointException(file, "truncated: tensor '" + e.name() + "' needs data bytes [" + (e.begin() - dataStart) + ", "
+                    + (e.end() - dataStart) + ") but only " + dataSize + " follow the header (the file has " + fileSize
+                    + " bytes, the header describes " + needed + ")");
+        });
         return Collections.unmodifiableMap(entries);
     }
 
