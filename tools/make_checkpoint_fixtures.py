@@ -193,6 +193,8 @@ def verify(out):
     # the Java-written tiny Llama: config, generation config and weights load in transformers
     model = AutoModelForCausalLM.from_pretrained(out / "llama", dtype=torch.bfloat16)
     original = AutoModelForCausalLM.from_pretrained(ROOT / "llama", dtype=torch.bfloat16)
+    if sorted(model.state_dict()) != sorted(original.state_dict()):
+        failures.append("llama: weight names differ")
     for (k, a), (_, b) in zip(sorted(model.state_dict().items()), sorted(original.state_dict().items())):
         if not torch.equal(a, b):
             failures.append(f"llama: weight {k} differs")

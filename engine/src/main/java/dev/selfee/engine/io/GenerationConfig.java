@@ -1,7 +1,6 @@
 package dev.selfee.engine.io;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
@@ -35,7 +34,7 @@ public record GenerationConfig(Integer bosTokenId, List<Integer> eosTokenIds, In
     }
 
     public String toJson() {
-        ObjectMapper json = new ObjectMapper().configure(SerializationFeature.INDENT_OUTPUT, true);
+        ObjectMapper json = new ObjectMapper();
         ObjectNode o = json.createObjectNode();
         if (bosTokenId != null) o.put("bos_token_id", bosTokenId);
         if (doSample != null) o.put("do_sample", doSample);
@@ -47,7 +46,7 @@ public record GenerationConfig(Integer bosTokenId, List<Integer> eosTokenIds, In
         if (topK != null) o.put("top_k", topK);
         if (topP != null) o.put("top_p", topP);
         try {
-            return json.writeValueAsString(o) + "\n";
+            return json.writer(HfJsonStyle.PRINTER).writeValueAsString(o) + "\n";
         } catch (IOException e) {
             throw new IllegalStateException("serialising a config tree cannot fail", e);
         }

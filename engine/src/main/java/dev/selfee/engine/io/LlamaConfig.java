@@ -155,8 +155,7 @@ public record LlamaConfig(
 
     /** This config as transformers writes it (keys sorted), loadable by transformers 4 and 5. */
     public String toJson() {
-        ObjectMapper json = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true)
-                .configure(SerializationFeature.INDENT_OUTPUT, true);
+        ObjectMapper json = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
         ObjectNode o = json.createObjectNode();
         o.putArray("architectures").add(architecture.className);
         o.put("model_type", architecture.modelType);
@@ -209,7 +208,7 @@ public record LlamaConfig(
         o.put("use_cache", true);
         o.put("vocab_size", vocabSize);
         try {
-            return json.writeValueAsString(json.treeToValue(o, java.util.TreeMap.class)) + "\n";
+            return json.writer(HfJsonStyle.PRINTER).writeValueAsString(json.treeToValue(o, java.util.TreeMap.class)) + "\n";
         } catch (IOException e) {
             throw new IllegalStateException("serialising a config tree cannot fail", e);
         }
