@@ -11,7 +11,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -49,8 +48,7 @@ public final class ShardedSafetensors implements CheckpointReader {
         if (wm == null || !wm.isObject()) throw new CheckpointException(index, "missing or non-object field 'weight_map'");
         Path dir = index.toAbsolutePath().getParent();
         Map<String, Path> map = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = wm.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : wm.properties()) {
             if (!e.getValue().isTextual()) {
                 throw new CheckpointException(index, "weight_map." + e.getKey() + " is not a file name");
             }

@@ -35,7 +35,7 @@ public final class AdamW extends Optimizer {
     }
 
     public AdamW(List<? extends Trainable> params, double lr, double beta1, double beta2, double eps, double weightDecay) {
-        super(params, lr);
+        super("adamw", params, lr);
         if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
             throw new IllegalArgumentException("adamw: betas must be in [0, 1), got " + beta1 + ", " + beta2);
         }
@@ -58,11 +58,6 @@ public final class AdamW extends Optimizer {
     public AdamW noDecayFor(Predicate<Trainable> exempt) {
         this.noDecay = exempt;
         return this;
-    }
-
-    @Override
-    protected String kind() {
-        return "adamw";
     }
 
     @Override
@@ -118,11 +113,6 @@ public final class AdamW extends Optimizer {
             s.put(params.get(i).name() + ".exp_avg_sq", expAvgSq[i]);
         }
         return s;
-    }
-
-    @Override
-    protected Map<String, Tensor> stateToRestore() {
-        return state();
     }
 
     @Override

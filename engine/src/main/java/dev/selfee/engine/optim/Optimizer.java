@@ -23,11 +23,14 @@ import java.util.Set;
  */
 public abstract class Optimizer {
     protected final List<Trainable> params;
+    private final String kind;
     private final double lr;
     private LrSchedule schedule = LrSchedule.constant();
     private long steps;
 
-    protected Optimizer(List<? extends Trainable> params, double lr) {
+    /** @param kind a short name for messages and saved state, e.g. "adamw" */
+    protected Optimizer(String kind, List<? extends Trainable> params, double lr) {
+        this.kind = kind;
         if (!(lr >= 0)) throw new IllegalArgumentException(kind() + ": learning rate must be >= 0, got " + lr);
         this.params = List.copyOf(params);
         this.lr = lr;
@@ -83,14 +86,13 @@ public abstract class Optimizer {
     /** One update at learning rate {@code lr}; {@code t} counts steps from 1, this one included. */
     protected abstract void update(double lr, long t);
 
-    /** A short name for messages and saved state, e.g. "adamw". */
-    protected abstract String kind();
+    /** The short name given at construction, e.g. "adamw". */
+    public final String kind() {
+        return kind;
+    }
 
-    /** The per-parameter buffers to save, keyed {@code <parameter name>.<buffer>}; existing buffers, in parameter order. */
+    /** The per-parameter buffers, keyed {@code <parameter name>.<buffer>}: saved, and restored into in place. */
     protected abstract Map<String, Tensor> state();
-
-    /** The buffers a saved state must provide to restore into, created if need be (same keys as {@link #state()} would then give). */
-    protected abstract Map<String, Tensor> stateToRestore();
 
     /** Hyperparameters recorded with saved state (for humans; not checked on restore). */
     protected Map<String, String> settings() {
@@ -113,8 +115,10 @@ public abstract class Optimizer {
      */
     public void loadState(Path file) {
         try (SafetensorsFile f = SafetensorsFile.open(file)) {
-            String kind = f.metadata().get("optimizer");
-            if (!kind().equals(kind)) throw new CheckpointException(file, "holds optimizer state of kind '" + kind + "', not '" + kind() + "'");
+            String savedKind = f.metadata().get("optimizer");
+            if (!kind.equals(savedKind)) {
+                throw new CheckpointException(file, "holds optimizer state of kind '" + savedKind + "', not '" + kind + "'");
+            }
             long saved;
             try {
                 saved = Long.parseLong(f.metadata().getOrDefault("step", ""));
@@ -122,7 +126,7 @@ public abstract class Optimizer {
                 throw new CheckpointException(file, "metadata 'step' is not an integer: '" + f.metadata().get("step") + "'");
             }
             if (saved < 0) throw new CheckpointException(file, "metadata 'step' is negative: " + saved);
-            Map<String, Tensor> targets = saved == 0 ? state() : stateToRestore();
+            Map<String, Tensor> targets = state();
             for (Map.Entry<String, Tensor> e : targets.entrySet()) { // check everything before changing anything
                 int[] shape = f.shape(e.getKey());
                 if (!Arrays.equals(shape, e.getValue().shape())) {

@@ -25,7 +25,7 @@ public final class Sgd extends Optimizer {
     }
 
     public Sgd(List<? extends Trainable> params, double lr, double momentum, double dampening, double weightDecay, boolean nesterov) {
-        super(params, lr);
+        super("sgd", params, lr);
         if (!(momentum >= 0) || !(weightDecay >= 0)) {
             throw new IllegalArgumentException("sgd: momentum and weight decay must be >= 0, got " + momentum + ", " + weightDecay);
         }
@@ -37,11 +37,9 @@ public final class Sgd extends Optimizer {
         this.weightDecay = weightDecay;
         this.nesterov = nesterov;
         this.buffers = new Tensor[this.params.size()];
-    }
-
-    @Override
-    protected String kind() {
-        return "sgd";
+        if (momentum != 0) {
+            for (int i = 0; i < buffers.length; i++) buffers[i] = Tensor.zeros(this.params.get(i).value().shape());
+        }
     }
 
     @Override
@@ -51,8 +49,7 @@ public final class Sgd extends Optimizer {
             Tensor value = params.get(i).value(), grad = params.get(i).grad();
             float[] p = value.data(), g = grad.data();
             int po = value.offset(), go = grad.offset();
-            boolean first = buffers[i] == null;
-            if (momentum != 0 && first) buffers[i] = Tensor.zeros(value.shape());
+            boolean first = t == 1; // torch starts the buffer from the first step's direction
             float[] b = momentum != 0 ? buffers[i].data() : null;
             Parallel.forRange(value.size(), GRAIN, (s, e) -> {
                 for (int j = s; j < e; j++) {
@@ -72,19 +69,9 @@ public final class Sgd extends Optimizer {
     protected Map<String, Tensor> state() {
         Map<String, Tensor> s = new LinkedHashMap<>();
         for (int i = 0; i < buffers.length; i++) {
-            if (buffers[i] != null) s.put(params.get(i).name() + ".momentum_buffer", buffers[i]);
+            if (momentum != 0) s.put(params.get(i).name() + ".momentum_buffer", buffers[i]);
         }
         return s;
-    }
-
-    @Override
-    protected Map<String, Tensor> stateToRestore() {
-        if (momentum != 0) {
-            for (int i = 0; i < buffers.length; i++) {
-                if (buffers[i] == null) buffers[i] = Tensor.zeros(params.get(i).value().shape());
-            }
-        }
-        return state();
     }
 
     @Override

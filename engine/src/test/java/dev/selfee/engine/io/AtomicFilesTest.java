@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class AtomicFilesTest {
     @TempDir
@@ -22,6 +23,15 @@ class AtomicFilesTest {
         try (var files = Files.list(p.getParent())) {
             assertEquals(1, files.count());
         }
+    }
+
+    @Test
+    void permissionsAreThoseOfAnOrdinaryNewFile() throws IOException {
+        assumeTrue(dir.getFileSystem().supportedFileAttributeViews().contains("posix"), "POSIX permissions only");
+        Path ordinary = Files.createFile(dir.resolve("ordinary"));
+        Path atomic = dir.resolve("atomic");
+        AtomicFiles.writeString(atomic, "x");
+        assertEquals(Files.getPosixFilePermissions(ordinary), Files.getPosixFilePermissions(atomic));
     }
 
     @Test

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.selfee.engine.Tensor;
 import org.junit.jupiter.api.Test;
 
-import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -16,8 +15,7 @@ class SafetensorsFileTest {
     @Test
     void readsEveryDtypeExactlyAsTorchWidensIt() {
         JsonNode expected = Fixtures.json("tensors.json");
-        for (Iterator<Map.Entry<String, JsonNode>> files = expected.fields(); files.hasNext(); ) {
-            Map.Entry<String, JsonNode> file = files.next();
+        for (Map.Entry<String, JsonNode> file : expected.properties()) {
             try (SafetensorsFile f = SafetensorsFile.open(Fixtures.DIR.resolve(file.getKey()))) {
                 assertEquals("pt", f.metadata().get("format"));
                 Set<String> names = new TreeSet<>();
