@@ -23,8 +23,8 @@ checked against the reference libraries:
     python tools/make_checkpoint_fixtures.py --verify engine/target/checkpoint-roundtrip
 
 which loads the Java-written safetensors with safetensors.torch, and the Java-written tiny Llama
-(config.json, generation_config.json, model.safetensors) with transformers, and compares them to
-the fixtures.
+(config.json, generation_config.json, model.safetensors; and again as 2 shards + index) with
+transformers, and compares them to the fixtures.
 """
 import argparse
 import json
@@ -198,6 +198,10 @@ def verify(out):
     for (k, a), (_, b) in zip(sorted(model.state_dict().items()), sorted(original.state_dict().items())):
         if not torch.equal(a, b):
             failures.append(f"llama: weight {k} differs")
+    sharded = AutoModelForCausalLM.from_pretrained(out / "llama-sharded", dtype=torch.bfloat16)
+    if sorted(sharded.state_dict()) != sorted(original.state_dict()) or not all(
+            torch.equal(sharded.state_dict()[k], v) for k, v in original.state_dict().items()):
+        failures.append("llama-sharded: weights differ")
     if as_read(out / "llama") != as_read(ROOT / "llama"):
         failures.append(f"llama: config reads differently: {as_read(out / 'llama')} vs {as_read(ROOT / 'llama')}")
     gen = GenerationConfig.from_pretrained(out / "llama")

@@ -18,14 +18,15 @@ public interface CheckpointReader extends AutoCloseable {
 
     /**
      * Opens a checkpoint: a {@code .safetensors} file, a {@code *.safetensors.index.json} of a
-     * sharded checkpoint, or a directory holding {@value #INDEX_FILE} or {@value #SINGLE_FILE}.
+     * sharded checkpoint, or a directory holding {@value #SINGLE_FILE} or {@value #INDEX_FILE}
+     * (looked for in that order, as transformers does).
      */
     static CheckpointReader open(Path path) {
         if (Files.isDirectory(path)) {
-            Path index = path.resolve(INDEX_FILE);
-            if (Files.isRegularFile(index)) return ShardedSafetensors.open(index);
             Path single = path.resolve(SINGLE_FILE);
             if (Files.isRegularFile(single)) return SafetensorsFile.open(single);
+            Path index = path.resolve(INDEX_FILE);
+            if (Files.isRegularFile(index)) return ShardedSafetensors.open(index);
             throw new CheckpointException(path, "no " + SINGLE_FILE + " or " + INDEX_FILE + " in this directory");
         }
         if (path.getFileName().toString().endsWith(".index.json")) return ShardedSafetensors.open(path);

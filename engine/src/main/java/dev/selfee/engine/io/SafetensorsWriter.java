@@ -11,8 +11,13 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -81,6 +86,68 @@ public final class SafetensorsWriter {
             buf.limit(k * dtype.bytes);
             AtomicFiles.writeFully(ch, buf);
             done += k;
+        }
+    }
+
+    /**
+     * Writes a model checkpoint into {@code dir} as transformers lays it out: {@value CheckpointReader#SINGLE_FILE}
+     * when the data fits in {@code maxShardBytes}, otherwise {@code model-0000i-of-0000n.safetensors}
+     * shards (tensors in name order, a new shard whenever the next tensor would overflow; a tensor larger
+     * than the limit gets a shard of its own) and {@value CheckpointReader#INDEX_FILE}, written last.
+     * A checkpoint of the other layout left in {@code dir} is removed afterwards so it cannot shadow this one.
+     * Each file is atomic; a whole directory is only atomic when written elsewhere and renamed into place.
+     *
+     * @return the files written, in order
+     */
+    public static List<Path> writeCheckpoint(Path dir, Map<String, Tensor> tensors, DType dtype, long maxShardBytes) throws IOException {
+        if (maxShardBytes <= 0) throw new IllegalArgumentException("max shard size must be positive, got " + maxShardBytes);
+        List<Map<String, Tensor>> shards = new ArrayList<>();
+        long inShard = Long.MAX_VALUE, total = 0;
+        for (Map.Entry<String, Tensor> e : new TreeMap<>(tensors).entrySet()) {
+            long bytes = (long) e.getValue().size() * dtype.bytes;
+            if (inShard + bytes > maxShardBytes || shards.isEmpty()) {
+                shards.add(new TreeMap<>());
+                inShard = 0;
+            }
+            shards.getLast().put(e.getKey(), e.getValue());
+            inShard += bytes;
+            total += bytes;
+        }
+        Path single = dir.resolve(CheckpointReader.SINGLE_FILE), index = dir.resolve(CheckpointReader.INDEX_FILE);
+        if (shards.size() <= 1) {
+            write(single, tensors, dtype);
+            removeShardedCheckpoint(index);
+            return List.of(single);
+        }
+        List<Path> written = new ArrayList<>();
+        ObjectNode root = JSON.createObjectNode();
+        root.putObject("metadata").put("total_size", total);
+        ObjectNode weightMap = root.putObject("weight_map");
+        for (int i = 0; i < shards.size(); i++) {
+            String name = String.format("model-%05d-of-%05d.safetensors", i + 1, shards.size());
+            write(dir.resolve(name), shards.get(i), dtype);
+            written.add(dir.resolve(name));
+            for (String t : shards.get(i).keySet()) weightMap.put(t, name);
+        }
+        AtomicFiles.writeString(index, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");
+        written.add(index);
+        Files.deleteIfExists(single);
+        return written;
+    }
+
+    /** Deletes an index and the shards it names in its own directory (a stale checkpoint of the other layout). */
+    private static void removeShardedCheckpoint(Path index) throws IOException {
+        if (!Files.isRegularFile(index)) return;
+        Path dir = index.toAbsolutePath().normalize().getParent();
+        Set<Path> shards = new HashSet<>();
+        try {
+            JSON.readTree(index.toFile()).path("weight_map").forEach(f -> shards.add(dir.resolve(f.asText()).normalize()));
+        } catch (IOException unreadable) {
+            // an unreadable index names no shards; it is removed all the same
+        }
+        Files.delete(index);
+        for (Path shard : shards) {
+            if (dir.equals(shard.getParent())) Files.deleteIfExists(shard);
         }
     }
 }

@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.*;
 /**
  * Writes, with the Java writers, what tools/make_checkpoint_fixtures.py --verify loads with the
  * reference libraries: the fixture tensors re-written, and the tiny Llama (sharded checkpoint read,
- * single file written) with its configs. It lands in the build folder, target/checkpoint-roundtrip.
+ * written as one file and as shards) with its configs. It lands in the build folder, target/checkpoint-roundtrip.
  */
 class CheckpointExportTest {
     static final Path OUT = Path.of("target", "checkpoint-roundtrip");
@@ -58,6 +58,14 @@ class CheckpointExportTest {
             assertSameTensors(llama, r); // the values are bf16 already, so storing as BF16 is exact
         }
         assertEquals(config, LlamaConfig.read(llamaOut.resolve("config.json")));
+
+        Path shardedOut = OUT.resolve("llama-sharded");
+        assertEquals(3, SafetensorsWriter.writeCheckpoint(shardedOut, llama, DType.BF16, 30_000).size()); // 2 shards + index
+        config.write(shardedOut.resolve("config.json"));
+        try (CheckpointReader r = CheckpointReader.open(shardedOut)) {
+            assertInstanceOf(ShardedSafetensors.class, r);
+            assertSameTensors(llama, r);
+        }
 
         for (String d : LlamaConfigTest.DIRS) {
             if (d.equals("llama")) continue;

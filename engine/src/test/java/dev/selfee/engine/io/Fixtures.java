@@ -20,8 +20,12 @@ final class Fixtures {
     }
 
     static JsonNode json(String relative) {
+        return jsonAt(DIR.resolve(relative));
+    }
+
+    static JsonNode jsonAt(Path file) {
         try {
-            return new ObjectMapper().readTree(DIR.resolve(relative).toFile());
+            return new ObjectMapper().readTree(file.toFile());
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

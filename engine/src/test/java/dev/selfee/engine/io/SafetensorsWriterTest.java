@@ -11,6 +11,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -81,5 +82,32 @@ class SafetensorsWriterTest {
         try (var files = Files.list(dir)) {
             assertEquals(1, files.count(), "no temporary file left behind");
         }
+    }
+
+    @Test
+    void writesShardsAndAnIndexWhenTheModelIsLargerThanAShard() throws IOException {
+        Map<String, Tensor> ts = new LinkedHashMap<>();
+        for (int i = 0; i < 5; i++) ts.put("layers." + i + ".weight", Tensor.full(i, 100)); // 400 bytes each as F32
+        ts.put("embed", Tensor.full(7f, 300)); // 1200 bytes: larger than a shard, so alone in one
+        Path d = dir.resolve("ckpt");
+        var files = SafetensorsWriter.writeCheckpoint(d, ts, DType.F32, 1000);
+        assertEquals(List.of("model-00001-of-00004.safetensors", "model-00002-of-00004.safetensors", "model-00003-of-00004.safetensors",
+                "model-00004-of-00004.safetensors", CheckpointReader.INDEX_FILE), files.stream().map(p -> p.getFileName().toString()).toList());
+        try (CheckpointReader r = CheckpointReader.open(d)) {
+            assertInstanceOf(ShardedSafetensors.class, r);
+            assertEquals(ts.keySet(), r.names());
+            ts.forEach((n, t) -> assertArrayEquals(t.toArray(), r.load(n, t.shape()).toArray(), n));
+            assertEquals("model-00001-of-00004.safetensors", r.fileOf("embed").getFileName().toString());
+        }
+        assertEquals(3200, Fixtures.jsonAt(d.resolve(CheckpointReader.INDEX_FILE)).get("metadata").get("total_size").longValue());
+
+        // re-saved small: one file, and the sharded layout is gone
+        SafetensorsWriter.writeCheckpoint(d, Map.of("embed", Tensor.full(1f, 3)), DType.BF16, 1000);
+        try (var left = Files.list(d)) {
+            assertEquals(List.of(CheckpointReader.SINGLE_FILE), left.map(p -> p.getFileName().toString()).toList());
+        }
+        // and sharded again: the single file is gone
+        SafetensorsWriter.writeCheckpoint(d, ts, DType.F32, 1000);
+        assertFalse(Files.exists(d.resolve(CheckpointReader.SINGLE_FILE)));
     }
 }
