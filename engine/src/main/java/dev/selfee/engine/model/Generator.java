@@ -20,6 +20,14 @@ public final class Generator {
     private Generator() {}
 
     public static List<Generation> generate(LlamaModel model, List<int[]> prompts, SamplingOptions options) {
+        return generate(model, prompts, options, 0);
+    }
+
+    /**
+     * Generates for {@code prompts}, which are rows {@code firstRow, firstRow + 1, ...} of a larger job:
+     * row r samples from its own random stream (seed, r), so results do not depend on the batch size.
+     */
+    public static List<Generation> generate(LlamaModel model, List<int[]> prompts, SamplingOptions options, long firstRow) {
         int batch = prompts.size();
         if (batch == 0) return List.of();
         int vocab = model.config().vocabSize(), longest = 0;
@@ -51,7 +59,9 @@ public final class Generator {
         if (maxNew == 0) return results(out, done);
         var c = model.config();
         KvCache cache = new KvCache(c.numHiddenLayers(), batch, capacity, c.numKeyValueHeads() * c.headDim());
-        Sampler sampler = new Sampler(options, options.seed());
+        Sampler sampler = new Sampler(options);
+        java.util.SplittableRandom[] streams = new java.util.SplittableRandom[batch];
+        for (int b = 0; b < batch; b++) streams[b] = sampler.stream(firstRow + b);
         try (NoGrad _ = NoGrad.enter()) {
             Var hidden = model.decode(ids, batch, longest, LlamaModel.positions(promptMask, batch, longest, 0),
                     Tensor.of(promptMask, batch, longest), cache, 0);
@@ -61,7 +71,7 @@ public final class Generator {
                 int live = 0;
                 for (int b = 0; b < batch; b++) {
                     if (done[b]) continue;
-                    int token = sampler.next(logits.data(), logits.offset() + b * vocab, vocab);
+                    int token = sampler.next(logits.data(), logits.offset() + b * vocab, vocab, streams[b]);
                     if (options.isStop(token)) {
                         done[b] = true;
                     } else {

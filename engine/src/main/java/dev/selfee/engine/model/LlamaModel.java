@@ -122,6 +122,15 @@ public final class LlamaModel {
         return f;
     }
 
+    /** These parameters (shared, not copied) under another config implying the same shapes, e.g. another stored dtype. */
+    public LlamaModel withConfig(LlamaConfig other) {
+        Map<String, int[]> mine = expectedShapes(config), theirs = expectedShapes(other);
+        boolean same = mine.keySet().equals(theirs.keySet());
+        for (String k : mine.keySet()) same &= theirs.containsKey(k) && java.util.Arrays.equals(mine.get(k), theirs.get(k));
+        if (!same) throw new IllegalArgumentException("withConfig: the new config implies other parameters or shapes");
+        return new LlamaModel(other, new LinkedHashMap<>(parameters)).gradientCheckpointing(gradientCheckpointing);
+    }
+
     public LlamaConfig config() {
         return config;
     }

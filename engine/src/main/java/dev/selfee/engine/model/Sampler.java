@@ -6,16 +6,22 @@ import java.util.SplittableRandom;
 /** Picks the next token from one row of logits by {@link SamplingOptions}; reuses its buffers across calls. */
 final class Sampler {
     private final SamplingOptions options;
-    private final SplittableRandom random;
     private long[] order = new long[0];
     private float[] probs = new float[0];
 
-    Sampler(SamplingOptions options, long seed) {
+    Sampler(SamplingOptions options) {
         this.options = options;
-        this.random = new SplittableRandom(seed);
     }
 
-    int next(float[] logits, int off, int vocab) {
+    /**
+     * The random stream of sequence {@code row} of a generation: a function of the options' seed
+     * and the row alone, so a sample does not depend on how rows were batched.
+     */
+    SplittableRandom stream(long row) {
+        return new SplittableRandom(options.seed() * 0x9E3779B97F4A7C15L + row);
+    }
+
+    int next(float[] logits, int off, int vocab, SplittableRandom random) {
         if (options.isGreedy()) return argmax(logits, off, vocab);
         if (probs.length < vocab) {
             probs = new float[vocab];

@@ -106,6 +106,8 @@ class LlamaModelTest {
         var b = Generator.generate(m, prompts, hot);
         var c = Generator.generate(m, prompts, new SamplingOptions(1.5, 0, 1, 12, 43, new int[0]));
         for (int i = 0; i < prompts.size(); i++) assertArrayEquals(a.get(i).tokens(), b.get(i).tokens());
+        var third = Generator.generate(m, List.of(prompts.get(2)), hot, 2);
+        assertArrayEquals(a.get(2).tokens(), third.getFirst().tokens(), "a row's sample does not depend on its batch");
         assertFalse(java.util.Arrays.equals(a.get(0).tokens(), a.get(1).tokens()), "two samples of one prompt differ");
         assertFalse(java.util.Arrays.equals(a.get(0).tokens(), c.get(0).tokens()), "another seed, another sample");
         var greedy = Generator.generate(m, prompts, SamplingOptions.greedy(12));
@@ -120,18 +122,19 @@ class LlamaModelTest {
     @Test
     void samplerKeepsOnlyTheTopKAndTheNucleus() {
         float[] logits = {0f, 3f, 2.9f, -5f, 1f};
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(3);
         java.util.Set<Integer> seen = new java.util.TreeSet<>();
-        Sampler topK = new Sampler(new SamplingOptions(1, 2, 1, 1, 0, new int[0]), 3);
-        for (int i = 0; i < 500; i++) seen.add(topK.next(logits, 0, 5));
+        Sampler topK = new Sampler(new SamplingOptions(1, 2, 1, 1, 0, new int[0]));
+        for (int i = 0; i < 500; i++) seen.add(topK.next(logits, 0, 5, rng));
         assertEquals(java.util.Set.of(1, 2), seen);
         // probabilities ∝ e^3, e^2.9, e^1, e^0, e^-5 ≈ .47 .43 .06 .02 0: a 0.9 nucleus holds the first two
         seen.clear();
-        Sampler topP = new Sampler(new SamplingOptions(1, 0, 0.9, 1, 0, new int[0]), 3);
-        for (int i = 0; i < 500; i++) seen.add(topP.next(logits, 0, 5));
+        Sampler topP = new Sampler(new SamplingOptions(1, 0, 0.9, 1, 0, new int[0]));
+        for (int i = 0; i < 500; i++) seen.add(topP.next(logits, 0, 5, rng));
         assertEquals(java.util.Set.of(1, 2), seen);
         seen.clear();
-        Sampler all = new Sampler(new SamplingOptions(1, 0, 1, 1, 0, new int[0]), 3);
-        for (int i = 0; i < 3000; i++) seen.add(all.next(logits, 0, 5));
+        Sampler all = new Sampler(new SamplingOptions(1, 0, 1, 1, 0, new int[0]));
+        for (int i = 0; i < 3000; i++) seen.add(all.next(logits, 0, 5, rng));
         assertEquals(java.util.Set.of(0, 1, 2, 4), seen, "token 3 (p ≈ 2e-4) is unlikely in 3000 draws; the rest appear");
     }
 
