@@ -1,0 +1,25 @@
+// Elementwise kernels over the first n floats; one work-item per element.
+
+__kernel void add(__global const float *a, __global const float *b, __global float *out, const int n) {
+    const int i = get_global_id(0);
+    if (i < n) out[i] = a[i] + b[i];
+}
+
+__kernel void mul(__global const float *a, __global const float *b, __global float *out, const int n) {
+    const int i = get_global_id(0);
+    if (i < n) out[i] = a[i] * b[i];
+}
+
+__kernel void scale(__global const float *x, const float s, __global float *out, const int n) {
+    const int i = get_global_id(0);
+    if (i < n) out[i] = s * x[i];
+}
+
+// SiLU (swish): x * sigmoid(x)
+__kernel void silu(__global const float *x, __global float *out, const int n) {
+    const int i = get_global_id(0);
+    if (i < n) {
+        const float v = x[i];
+        out[i] = v / (1.0f + exp(-v));
+    }
+}

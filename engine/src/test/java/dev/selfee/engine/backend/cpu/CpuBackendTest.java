@@ -1,0 +1,96 @@
+package dev.selfee.engine.backend.cpu;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.selfee.engine.backend.DeviceBuffer;
+import dev.selfee.engine.kernel.Gemm;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class CpuBackendTest {
+    private final CpuBackend cpu = new CpuBackend();
+
+    private static float[] random(int n, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float) r.nextDouble(-3, 3);
+        return x;
+    }
+
+    @Test
+    void gemmIsTheGemmKernel() {
+        int m = 5, n = 7, k = 3;
+        float[] a = random(2 + k * m, 1), b = random(n * k, 2), c = random(m * n, 3);
+        float[] expected = c.clone();
+        Gemm.gemm(true, true, m, n, k, 0.5f, a, 2, m, b, 0, k, 2f, expected, 0, n);
+        DeviceBuffer ca = cpu.upload(a), cb = cpu.upload(b), cc = cpu.upload(c);
+        cpu.gemm(true, true, m, n, k, 0.5f, ca, 2, m, cb, 0, k, 2f, cc, 0, n);
+        assertArrayEquals(expected, cc.read());
+    }
+
+    @Test
+    void softmaxRowsMatchesDoublePrecision() {
+        int rows = 3, cols = 11;
+        float[] x = random(rows * cols, 4);
+        x[5] = 80f; // large values must not overflow
+        DeviceBuffer buf = cpu.upload(x);
+        cpu.softmaxRows(buf, buf, rows, cols);
+        float[] y = buf.read();
+        for (int r = 0; r < rows; r++) {
+            double max = Double.NEGATIVE_INFINITY, sum = 0;
+            for (int j = 0; j < cols; j++) max = Math.max(max, x[r * cols + j]);
+            for (int j = 0; j < cols; j++) sum += Math.exp(x[r * cols + j] - max);
+            for (int j = 0; j < cols; j++) {
+                double want = Math.exp(x[r * cols + j] - max) / sum;
+                assertEquals(want, y[r * cols + j], 1e-6 + 1e-5 * want, "row " + r + " col " + j);
+            }
+        }
+    }
+
+    @Test
+    void rmsNormRowsMatchesDoublePrecision() {
+        int rows = 2, cols = 9;
+        float[] x = random(rows * cols, 5), w = random(cols, 6);
+        DeviceBuffer out = cpu.allocate(rows * cols);
+        cpu.rmsNormRows(cpu.upload(x), cpu.upload(w), out, rows, cols, 1e-6f);
+        float[] y = out.read();
+        for (int r = 0; r < rows; r++) {
+            double ss = 0;
+            for (int j = 0; j < cols; j++) ss += (double) x[r * cols + j] * x[r * cols + j];
+            double inv = 1 / Math.sqrt(ss / cols + 1e-6);
+            for (int j = 0; j < cols; j++) {
+                double want = x[r * cols + j] * inv * w[j];
+                assertEquals(want, y[r * cols + j], 1e-5 * (1 + Math.abs(want)));
+            }
+        }
+    }
+
+    @Test
+    void elementwiseKernels() {
+        float[] a = {1, -2, 3}, b = {4, 5, -6};
+        DeviceBuffer da = cpu.upload(a), db = cpu.upload(b), out = cpu.allocate(3);
+        cpu.add(da, db, out, 3);
+        assertArrayEquals(new float[] {5, 3, -3}, out.read());
+        cpu.mul(da, db, out, 3);
+        assertArrayEquals(new float[] {4, -10, -18}, out.read());
+        cpu.scale(da, -0.5f, out, 3);
+        assertArrayEquals(new float[] {-0.5f, 1, -1.5f}, out.read());
+        cpu.silu(da, out, 3);
+        assertArrayEquals(new float[] {(float) (1 / (1 + Math.exp(-1))), (float) (-2 / (1 + Math.exp(2))),
+                (float) (3 / (1 + Math.exp(-3)))}, out.read(), 1e-6f);
+    }
+
+    @Test
+    void outOfBoundsOperandsNameTheOpAndSizes() {
+        DeviceBuffer small = cpu.allocate(5), big = cpu.allocate(100);
+        var e = assertThrows(IllegalArgumentException.class, () -> cpu.gemm(false, false, 3, 3, 3, 1, small, 0, 3, big, 0, 3, 0, big, 0, 3));
+        assertTrue(e.getMessage().contains("cpu gemm(nn, m=3, n=3, k=3): A (3×3, ld 3, offset 0) needs 9 floats but its buffer holds 5"),
+                e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> cpu.gemm(false, true, 3, 4, 5, 1, big, 0, 5, big, 0, 4, 0, big, 0, 4));
+        assertTrue(e.getMessage().contains("ldb=4 is smaller than the 5 columns of B"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> cpu.softmaxRows(small, small, 2, 3));
+        assertTrue(e.getMessage().contains("cpu softmaxRows (2×3): operand needs 6 floats but its buffer holds 5"), e.getMessage());
+        small.close();
+        assertThrows(IllegalStateException.class, small::read);
+    }
+}

@@ -1,0 +1,107 @@
+package dev.selfee.engine.backend.opencl;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.selfee.engine.backend.DeviceBuffer;
+import dev.selfee.engine.backend.cpu.CpuBackend;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The OpenCL elementwise and row kernels against the CPU backend's. Tolerance per element:
+ * |Δ| ≤ 1e-5 · (|cpu| + 1e-3) (fp32 exp/sqrt may differ by a few ulp; reductions reorder sums).
+ */
+class OpenClKernelsTest {
+    private final CpuBackend cpu = new CpuBackend();
+
+    @ParameterizedTest(name = "n={0}")
+    @ValueSource(ints = {1, 255, 1000, 4099})
+    void elementwiseKernels(int n) {
+        OpenClBackend gpu = OpenClTestDevice.backend();
+        SplittableRandom r = new SplittableRandom(n);
+        float[] a = random(r, n, 20), b = random(r, n, 20);
+        try (DeviceBuffer ga = gpu.upload(a); DeviceBuffer gb = gpu.upload(b); DeviceBuffer go = gpu.allocate(n)) {
+            DeviceBuffer ca = cpu.upload(a), cb = cpu.upload(b), co = cpu.allocate(n);
+            gpu.add(ga, gb, go, n);
+            cpu.add(ca, cb, co, n);
+            assertClose(co.read(), go.read(), "add");
+            gpu.mul(ga, gb, go, n);
+            cpu.mul(ca, cb, co, n);
+            assertClose(co.read(), go.read(), "mul");
+            gpu.scale(ga, -1.25f, go, n);
+            cpu.scale(ca, -1.25f, co, n);
+            assertClose(co.read(), go.read(), "scale");
+            gpu.silu(ga, go, n);
+            cpu.silu(ca, co, n);
+            assertClose(co.read(), go.read(), "silu");
+            gpu.add(ga, gb, ga, n); // in place
+            cpu.add(ca, cb, ca, n);
+            assertClose(ca.read(), ga.read(), "add in place");
+        }
+    }
+
+    @ParameterizedTest(name = "rows={0}")
+    @ValueSource(ints = {1, 3, 64})
+    void rowKernels(int rows) {
+        OpenClBackend gpu = OpenClTestDevice.backend();
+        for (int cols : new int[] {1, 7, 256, 1000, 4097}) {
+            SplittableRandom r = new SplittableRandom(rows * 31L + cols);
+            float[] x = random(r, rows * cols, 30), w = random(r, cols, 2);
+            try (DeviceBuffer gx = gpu.upload(x); DeviceBuffer gw = gpu.upload(w); DeviceBuffer go = gpu.allocate(rows * cols)) {
+                DeviceBuffer cx = cpu.upload(x), cw = cpu.upload(w), co = cpu.allocate(rows * cols);
+                String shape = rows + "×" + cols;
+                gpu.softmaxRows(gx, go, rows, cols);
+                cpu.softmaxRows(cx, co, rows, cols);
+                assertClose(co.read(), go.read(), "softmaxRows " + shape);
+                gpu.rmsNormRows(gx, gw, go, rows, cols, 1e-5f);
+                cpu.rmsNormRows(cx, cw, co, rows, cols, 1e-5f);
+                assertClose(co.read(), go.read(), "rmsNormRows " + shape);
+                gpu.softmaxRows(gx, gx, rows, cols); // in place
+                cpu.softmaxRows(cx, cx, rows, cols);
+                assertClose(cx.read(), gx.read(), "softmaxRows in place " + shape);
+            }
+        }
+    }
+
+    @Test
+    void transfersAtOffsetsRoundTrip() {
+        OpenClBackend gpu = OpenClTestDevice.backend();
+        try (DeviceBuffer buf = gpu.allocate(10)) {
+            buf.write(0, new float[10], 0, 10);
+            buf.write(3, new float[] {9, 1, 2, 3, 9}, 1, 3);
+            float[] part = new float[6];
+            buf.read(2, part, 1, 5);
+            assertArrayEquals(new float[] {0, 0, 1, 2, 3, 0}, part);
+            assertThrows(IndexOutOfBoundsException.class, () -> buf.write(8, new float[3], 0, 3));
+        }
+    }
+
+    @Test
+    void misuseIsReportedClearly() {
+        OpenClBackend gpu = OpenClTestDevice.backend();
+        DeviceBuffer small = gpu.allocate(4);
+        var e = assertThrows(IllegalArgumentException.class, () -> gpu.add(small, small, small, 5));
+        assertTrue(e.getMessage().contains("opencl add: operand needs 5 floats but its buffer holds 4"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> gpu.silu(cpu.upload(new float[4]), small, 4));
+        assertTrue(e.getMessage().contains("was given a buffer of backend 'cpu'"), e.getMessage());
+        small.close();
+        small.close(); // harmless
+        assertThrows(IllegalStateException.class, () -> gpu.scale(small, 2, small, 4));
+    }
+
+    private static void assertClose(float[] want, float[] got, String what) {
+        assertEquals(want.length, got.length, what);
+        for (int i = 0; i < want.length; i++) {
+            double tol = 1e-5 * (Math.abs(want[i]) + 1e-3);
+            assertTrue(Math.abs(want[i] - got[i]) <= tol, what + " at " + i + ": cpu " + want[i] + ", opencl " + got[i]);
+        }
+    }
+
+    private static float[] random(SplittableRandom r, int n, double range) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float) r.nextDouble(-range, range);
+        return x;
+    }
+}
