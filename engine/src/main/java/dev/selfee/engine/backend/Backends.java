@@ -65,14 +65,18 @@ public final class Backends {
         return get(s, device != null ? device : dev);
     }
 
+    /** The selection {@code SELFEE_BACKEND} holds, or {@code cpu} when it is unset or blank. */
+    public static String defaultSelection() {
+        String env = System.getenv(ENV);
+        return env == null || env.isBlank() ? DEFAULT : env;
+    }
+
     /** The backend {@code SELFEE_BACKEND} names, or {@code cpu} when it is unset or blank. */
     public static Backend fromEnvironment() {
-        String env = System.getenv(ENV);
-        if (env == null || env.isBlank()) return get(DEFAULT);
         try {
-            return select(env, null);
+            return select(defaultSelection(), null);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(ENV + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(ENV + "=" + defaultSelection() + ": " + e.getMessage(), e);
         }
     }
 
