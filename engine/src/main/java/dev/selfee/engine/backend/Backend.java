@@ -29,6 +29,12 @@ public interface Backend {
     }
 
     /**
+     * Copies floats {@code [srcOff .. srcOff+n)} of {@code src} to {@code dst} from {@code dstOff} on,
+     * without a round trip through the host. Within one buffer the two ranges must not overlap.
+     */
+    void copy(DeviceBuffer src, long srcOff, DeviceBuffer dst, long dstOff, long n);
+
+    /**
      * {@code C = alpha * op(A) * op(B) + beta * C} on row-major matrices, with the same meaning
      * of arguments as {@link dev.selfee.engine.kernel.Gemm#gemm}: op(A) is m×k, op(B) is k×n,
      * lda/ldb/ldc are row strides as stored. When beta is 0, C is not read.

@@ -14,6 +14,12 @@ public interface DeviceBuffer extends AutoCloseable {
     /** Copies {@code src[srcOff .. srcOff+count)} to this buffer's floats {@code [at .. at+count)}. */
     void write(long at, float[] src, int srcOff, int count);
 
+    /**
+     * Copies the floats of {@code src} (native byte order, e.g. a memory-mapped weight file or
+     * a {@link java.lang.foreign.MemorySegment#ofArray(float[])}) to this buffer from float {@code at} on.
+     */
+    void write(long at, java.lang.foreign.MemorySegment src);
+
     /** Copies this buffer's floats {@code [at .. at+count)} into {@code dst[dstOff ..]}, after queued kernels finish. */
     void read(long at, float[] dst, int dstOff, int count);
 

@@ -29,6 +29,14 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void copy(DeviceBuffer src, long srcOff, DeviceBuffer dst, long dstOff, long n) {
+        DeviceBuffer.requireHolds("cpu copy", "source", src, srcOff + n);
+        DeviceBuffer.requireHolds("cpu copy", "destination", dst, dstOff + n);
+        if (srcOff < 0 || dstOff < 0) throw new IllegalArgumentException("cpu copy: negative offset " + Math.min(srcOff, dstOff));
+        System.arraycopy(own(src), (int) srcOff, own(dst), (int) dstOff, (int) n);
+    }
+
+    @Override
     public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                      DeviceBuffer a, long aOff, int lda, DeviceBuffer b, long bOff, int ldb,
                      float beta, DeviceBuffer c, long cOff, int ldc) {

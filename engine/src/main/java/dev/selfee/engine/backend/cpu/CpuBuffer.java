@@ -2,6 +2,8 @@ package dev.selfee.engine.backend.cpu;
 
 import dev.selfee.engine.backend.Backend;
 import dev.selfee.engine.backend.DeviceBuffer;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Objects;
 
 /** A {@link DeviceBuffer} of the CPU backend: a heap array, so "transfers" are array copies. */
@@ -36,6 +38,14 @@ final class CpuBuffer implements DeviceBuffer {
         Objects.checkFromIndexSize(srcOff, count, src.length);
         Objects.checkFromIndexSize(at, count, d.length);
         System.arraycopy(src, srcOff, d, (int) at, count);
+    }
+
+    @Override
+    public void write(long at, MemorySegment src) {
+        float[] d = array();
+        long count = src.byteSize() / Float.BYTES;
+        Objects.checkFromIndexSize(at, count, d.length);
+        MemorySegment.copy(src, ValueLayout.JAVA_FLOAT, 0, d, (int) at, (int) count);
     }
 
     @Override

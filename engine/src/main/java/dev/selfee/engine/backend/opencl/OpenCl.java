@@ -45,7 +45,7 @@ public final class OpenCl {
     private final SymbolLookup lookup;
     private final MethodHandle getPlatformIDs, getPlatformInfo, getDeviceIDs, getDeviceInfo,
             createContext, createCommandQueueWithProperties, createCommandQueue, createBuffer,
-            enqueueWriteBuffer, enqueueReadBuffer, createProgramWithSource, buildProgram, getProgramBuildInfo,
+            enqueueWriteBuffer, enqueueReadBuffer, enqueueCopyBuffer, createProgramWithSource, buildProgram, getProgramBuildInfo,
             createKernel, getKernelWorkGroupInfo, setKernelArg, enqueueNDRangeKernel, finish,
             releaseMemObject, releaseKernel, releaseProgram, releaseCommandQueue, releaseContext;
 
@@ -84,6 +84,8 @@ public final class OpenCl {
         enqueueWriteBuffer = bind("clEnqueueWriteBuffer", JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS,
                 JAVA_INT, ADDRESS, ADDRESS);
         enqueueReadBuffer = bind("clEnqueueReadBuffer", JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS,
+                JAVA_INT, ADDRESS, ADDRESS);
+        enqueueCopyBuffer = bind("clEnqueueCopyBuffer", JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG,
                 JAVA_INT, ADDRESS, ADDRESS);
         createProgramWithSource = bind("clCreateProgramWithSource", ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS);
         buildProgram = bind("clBuildProgram", JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS);
@@ -254,6 +256,16 @@ public final class OpenCl {
     public void read(MemorySegment queue, MemorySegment mem, long offset, MemorySegment dst, long bytes) {
         try {
             check("clEnqueueReadBuffer", (int) enqueueReadBuffer.invokeExact(queue, mem, CL_TRUE, offset, bytes, dst, 0,
+                    MemorySegment.NULL, MemorySegment.NULL));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Queues a device-side copy of {@code bytes} bytes between buffers (regions must not overlap within one buffer). */
+    public void copy(MemorySegment queue, MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long bytes) {
+        try {
+            check("clEnqueueCopyBuffer", (int) enqueueCopyBuffer.invokeExact(queue, src, dst, srcOffset, dstOffset, bytes, 0,
                     MemorySegment.NULL, MemorySegment.NULL));
         } catch (Throwable t) {
             throw rethrow(t);

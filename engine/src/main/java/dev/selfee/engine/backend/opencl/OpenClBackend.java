@@ -142,6 +142,21 @@ public final class OpenClBackend implements Backend {
         }
     }
 
+    synchronized void write(MemorySegment mem, long at, MemorySegment src) {
+        if (src.isNative()) {
+            cl.write(queue, mem, at * Float.BYTES, src, src.byteSize());
+            return;
+        }
+        long count = src.byteSize() / Float.BYTES;
+        for (long done = 0; done < count; ) {
+            int chunk = (int) Math.min(count - done, STAGING_MAX);
+            MemorySegment s = staging(chunk);
+            MemorySegment.copy(src, done * Float.BYTES, s, 0, (long) chunk * Float.BYTES);
+            cl.write(queue, mem, (at + done) * Float.BYTES, s, (long) chunk * Float.BYTES);
+            done += chunk;
+        }
+    }
+
     synchronized void read(MemorySegment mem, long at, float[] dst, int dstOff, int count) {
         for (int done = 0; done < count; ) {
             int chunk = (int) Math.min(count - done, STAGING_MAX);
@@ -158,6 +173,17 @@ public final class OpenClBackend implements Backend {
     }
 
     // ---- kernels ----
+
+    @Override
+    public synchronized void copy(DeviceBuffer src, long srcOff, DeviceBuffer dst, long dstOff, long n) {
+        if (srcOff < 0 || dstOff < 0 || n < 0) {
+            throw new IllegalArgumentException("opencl copy: negative offset or length (" + srcOff + ", " + dstOff + ", " + n + ")");
+        }
+        DeviceBuffer.requireHolds("opencl copy", "source", src, srcOff + n);
+        DeviceBuffer.requireHolds("opencl copy", "destination", dst, dstOff + n);
+        if (n == 0) return;
+        cl.copy(queue, own(src).mem(), srcOff * Float.BYTES, own(dst).mem(), dstOff * Float.BYTES, n * Float.BYTES);
+    }
 
     @Override
     public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,

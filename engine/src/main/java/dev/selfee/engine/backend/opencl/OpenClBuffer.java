@@ -51,6 +51,13 @@ final class OpenClBuffer implements DeviceBuffer {
     }
 
     @Override
+    public void write(long at, MemorySegment src) {
+        long count = src.byteSize() / Float.BYTES;
+        Objects.checkFromIndexSize(at, count, length);
+        backend.write(mem(), at, src.asSlice(0, count * Float.BYTES));
+    }
+
+    @Override
     public void read(long at, float[] dst, int dstOff, int count) {
         Objects.checkFromIndexSize(dstOff, count, dst.length);
         Objects.checkFromIndexSize(at, count, length);

@@ -81,6 +81,15 @@ class CpuBackendTest {
     }
 
     @Test
+    void copiesAndSegmentWrites() {
+        DeviceBuffer a = cpu.upload(new float[] {1, 2, 3, 4}), b = cpu.allocate(4);
+        b.write(0, java.lang.foreign.MemorySegment.ofArray(new float[] {9, 9}));
+        cpu.copy(a, 1, b, 2, 2);
+        assertArrayEquals(new float[] {9, 9, 2, 3}, b.read());
+        assertThrows(IllegalArgumentException.class, () -> cpu.copy(a, 3, b, 0, 2));
+    }
+
+    @Test
     void outOfBoundsOperandsNameTheOpAndSizes() {
         DeviceBuffer small = cpu.allocate(5), big = cpu.allocate(100);
         var e = assertThrows(IllegalArgumentException.class, () -> cpu.gemm(false, false, 3, 3, 3, 1, small, 0, 3, big, 0, 3, 0, big, 0, 3));

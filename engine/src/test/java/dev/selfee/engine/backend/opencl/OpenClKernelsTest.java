@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.selfee.engine.backend.DeviceBuffer;
 import dev.selfee.engine.backend.cpu.CpuBackend;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -75,6 +78,17 @@ class OpenClKernelsTest {
             buf.read(2, part, 1, 5);
             assertArrayEquals(new float[] {0, 0, 1, 2, 3, 0}, part);
             assertThrows(IndexOutOfBoundsException.class, () -> buf.write(8, new float[3], 0, 3));
+
+            // from native memory (as a mapped weight file would be) and from a heap segment
+            try (Arena arena = Arena.ofConfined(); DeviceBuffer other = gpu.allocate(6)) {
+                buf.write(6, arena.allocateFrom(ValueLayout.JAVA_FLOAT, 7, 8, 9, 10));
+                other.write(0, MemorySegment.ofArray(new float[] {-1, -2, -3, -4, -5, -6}));
+                gpu.copy(buf, 4, other, 1, 4); // device to device
+                assertArrayEquals(new float[] {0, 0, 0, 1, 2, 3, 7, 8, 9, 10}, buf.read());
+                assertArrayEquals(new float[] {-1, 2, 3, 7, 8, -6}, other.read());
+                var e = assertThrows(IllegalArgumentException.class, () -> gpu.copy(buf, 8, other, 0, 3));
+                assertTrue(e.getMessage().contains("opencl copy: source needs 11 floats but its buffer holds 10"), e.getMessage());
+            }
         }
     }
 
