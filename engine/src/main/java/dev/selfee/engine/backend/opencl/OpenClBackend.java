@@ -29,13 +29,17 @@ public final class OpenClBackend implements Backend {
     /** Kernel sources, compiled together into one program. */
     static final List<String> SOURCES = List.of("gemm.cl", "elementwise.cl", "rows.cl");
     private static final List<String> KERNELS = List.of("gemm", "add", "mul", "scale", "silu", "softmax_rows", "rms_norm_rows");
-    private static final int GEMM_GROUP = 16, GEMM_TILE = 64, GEMM_THREADS = GEMM_GROUP * GEMM_GROUP;
+    private static final int GEMM_GROUP = 16, GEMM_THREADS = GEMM_GROUP * GEMM_GROUP;
+    /** GEMM tiles: the default program's, and a second build of gemm.cl for large products on GPUs. */
+    static final int SMALL_TILE = 64, LARGE_TILE = 128;
     /** Largest staging buffer for transfers (floats); bigger transfers go in chunks. */
     private static final long STAGING_MAX = 4L << 20;
 
     private final OpenCl cl;
     private final OpenClDevice device;
     private final MemorySegment context, queue, program;
+    /** The GEMM with {@link #LARGE_TILE}; null where that build failed or cannot run 256 work-items. */
+    private final MemorySegment largeProgram;
     private final Map<String, MemorySegment> kernels = new HashMap<>();
     private final Map<String, Long> groupLimits = new HashMap<>();
     private final Arena arena = Arena.ofAuto();
@@ -68,7 +72,7 @@ public final class OpenClBackend implements Backend {
         MemorySegment q = MemorySegment.NULL, p = MemorySegment.NULL;
         try {
             q = cl.createQueue(context, device.id());
-            p = cl.buildProgram(context, device.id(), source(), "");
+            p = cl.buildProgram(context, device.id(), source(SOURCES), "-DTILE=" + SMALL_TILE);
             for (String k : KERNELS) {
                 MemorySegment kernel = cl.createKernel(p, k);
                 kernels.put(k, kernel);
@@ -87,12 +91,31 @@ public final class OpenClBackend implements Backend {
             throw new OpenClException("OpenCL device " + device.summary() + " runs the gemm kernel with at most "
                     + groupLimits.get("gemm") + " work-items per group; it needs " + GEMM_THREADS + "; " + OpenCl.HINT);
         }
+        this.largeProgram = buildLargeGemm();
     }
 
-    /** The OpenCL C of every kernel, as one program. */
-    static String source() {
+    /** The 128×128-tile GEMM, or null where the device cannot build or run it (the 64 tile then serves all sizes). */
+    private MemorySegment buildLargeGemm() {
+        MemorySegment p;
+        try {
+            p = cl.buildProgram(context, device.id(), source(List.of("gemm.cl")), "-DTILE=" + LARGE_TILE);
+        } catch (OpenClException e) {
+            return null;
+        }
+        MemorySegment kernel = cl.createKernel(p, "gemm");
+        if (cl.kernelWorkGroupSize(kernel, device.id()) < GEMM_THREADS) {
+            cl.releaseKernel(kernel);
+            cl.releaseProgram(p);
+            return null;
+        }
+        kernels.put("gemm" + LARGE_TILE, kernel);
+        return p;
+    }
+
+    /** The OpenCL C of the named kernel sources, as one program. */
+    static String source(List<String> sources) {
         StringBuilder sb = new StringBuilder();
-        for (String name : SOURCES) {
+        for (String name : sources) {
             try (InputStream in = OpenClBackend.class.getResourceAsStream(name)) {
                 if (in == null) throw new IllegalStateException("kernel source " + name + " is missing from the class path");
                 sb.append(new String(in.readAllBytes(), StandardCharsets.UTF_8)).append('\n');
@@ -189,11 +212,26 @@ public final class OpenClBackend implements Backend {
     public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                      DeviceBuffer a, long aOff, int lda, DeviceBuffer b, long bOff, int ldb,
                      float beta, DeviceBuffer c, long cOff, int ldc) {
+        // on GPUs, large products use the bigger tile (more reuse per load); small ones keep enough work-groups
+        boolean large = largeProgram != null && device.type().equals("gpu") && m >= 2 * LARGE_TILE && n >= 2 * LARGE_TILE;
+        gemm(large ? LARGE_TILE : SMALL_TILE, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+    }
+
+    /** The GEMM with a given tile size (tests run both on any device). */
+    void gemm(int tile, boolean transA, boolean transB, int m, int n, int k, float alpha,
+              DeviceBuffer a, long aOff, int lda, DeviceBuffer b, long bOff, int ldb,
+              float beta, DeviceBuffer c, long cOff, int ldc) {
         GemmBounds.check(name(), transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+        if (tile != SMALL_TILE && !hasLargeTile()) throw new IllegalStateException("no " + tile + "-tile GEMM on " + device.summary());
         if (m == 0 || n == 0) return;
-        long[] global = {(long) ceilDiv(n, GEMM_TILE) * GEMM_GROUP, (long) ceilDiv(m, GEMM_TILE) * GEMM_GROUP};
-        launch("gemm", global, new long[] {GEMM_GROUP, GEMM_GROUP},
+        long[] global = {(long) ceilDiv(n, tile) * GEMM_GROUP, (long) ceilDiv(m, tile) * GEMM_GROUP};
+        launch(tile == SMALL_TILE ? "gemm" : "gemm" + LARGE_TILE, global, new long[] {GEMM_GROUP, GEMM_GROUP},
                 transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, own(a), aOff, lda, own(b), bOff, ldb, beta, own(c), cOff, ldc);
+    }
+
+    /** Whether the {@link #LARGE_TILE} GEMM built on this device. */
+    boolean hasLargeTile() {
+        return largeProgram != null;
     }
 
     @Override

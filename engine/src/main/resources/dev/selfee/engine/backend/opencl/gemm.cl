@@ -1,17 +1,22 @@
 // C = alpha * op(A) * op(B) + beta * C on row-major matrices (see Backend.gemm).
 //
-// Each 16×16 work-group computes a 64×64 tile of C; each work-item a 4×4 block of it, spread
-// with a stride of 16 so that neighbouring work-items touch neighbouring columns. The k loop
-// stages 64×16 slices of op(A) and op(B) in local memory; loads are laid out so that
-// consecutive work-items read consecutive addresses whichever way A or B is transposed.
+// Each 16×16 work-group computes a TILE×TILE tile of C (TILE = 64 by default, 128 for large
+// products on GPUs: build with -DTILE=128); each work-item a PER_ITEM×PER_ITEM block of it,
+// spread with a stride of 16 so that neighbouring work-items touch neighbouring columns and
+// read local memory without bank conflicts. The k loop stages TILE×16 slices of op(A) and
+// op(B) in local memory; loads are laid out so that consecutive work-items read consecutive
+// addresses whichever way A or B is transposed.
 
-#define TILE_M 64
-#define TILE_N 64
+#ifndef TILE
+#define TILE 64
+#endif
+#define TILE_M TILE
+#define TILE_N TILE
 #define TILE_K 16
 #define GROUP 16                     /* work-group is GROUP × GROUP */
-#define PER_ITEM (TILE_M / GROUP)    /* rows (and columns) of C per work-item: 4 */
+#define PER_ITEM (TILE / GROUP)      /* rows (and columns) of C per work-item */
 #define THREADS (GROUP * GROUP)
-#define LOADS ((TILE_M * TILE_K) / THREADS)
+#define LOADS ((TILE * TILE_K) / THREADS)
 
 __kernel __attribute__((reqd_work_group_size(GROUP, GROUP, 1)))
 void gemm(const int transA, const int transB, const int M, const int N, const int K,
@@ -51,11 +56,17 @@ void gemm(const int transA, const int transB, const int M, const int N, const in
             Bs[p][j] = bv;
         }
         barrier(CLK_LOCAL_MEM_FENCE);
+        // fully unrolled so that acc, a and b live in registers
+        #pragma unroll
         for (int p = 0; p < TILE_K; p++) {
             float a[PER_ITEM], b[PER_ITEM];
+            #pragma unroll
             for (int r = 0; r < PER_ITEM; r++) a[r] = As[p][ly + r * GROUP];
+            #pragma unroll
             for (int c = 0; c < PER_ITEM; c++) b[c] = Bs[p][lx + c * GROUP];
+            #pragma unroll
             for (int r = 0; r < PER_ITEM; r++)
+                #pragma unroll
                 for (int c = 0; c < PER_ITEM; c++) acc[r][c] = fma(a[r], b[c], acc[r][c]);
         }
         barrier(CLK_LOCAL_MEM_FENCE);

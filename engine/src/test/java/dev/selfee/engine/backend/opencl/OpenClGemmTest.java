@@ -8,13 +8,14 @@ import dev.selfee.engine.backend.cpu.CpuBackend;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The OpenCL GEMM against the CPU backend's, for every transpose, edge sizes around the 64×64
- * tile, offsets, padded leading dimensions, alpha and beta. Tolerance: max |Δ| ≤ 1e-4 · max |C|
+ * The OpenCL GEMM against the CPU backend's, for every transpose, both tile sizes (and the
+ * automatic choice), edge sizes around the tiles, offsets, padded leading dimensions, alpha and beta. Tolerance: max |Δ| ≤ 1e-4 · max |C|
  * (fp32 sums taken in a different order).
  */
 class OpenClGemmTest {
@@ -22,17 +23,24 @@ class OpenClGemmTest {
 
     static List<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();
-        int[][] shapes = {{1, 1, 1}, {17, 17, 17}, {64, 64, 64}, {130, 130, 130}, {1, 130, 64}, {130, 17, 65}, {33, 70, 1}, {5, 9, 0}};
+        int[][] shapes = {{1, 1, 1}, {17, 17, 17}, {64, 64, 64}, {130, 130, 130}, {1, 130, 64}, {130, 17, 65}, {33, 70, 1}, {5, 9, 0}, {300, 260, 40}};
         for (int[] s : shapes) {
-            for (String t : new String[] {"nn", "nt", "tn", "tt"}) out.add(Arguments.of(t, s[0], s[1], s[2]));
+            for (String t : new String[] {"nn", "nt", "tn", "tt"}) {
+                for (int tile : new int[] {0, OpenClBackend.SMALL_TILE, OpenClBackend.LARGE_TILE}) {
+                    out.add(Arguments.of(t, s[0], s[1], s[2], tile));
+                }
+            }
         }
         return out;
     }
 
-    @ParameterizedTest(name = "{0} m={1} n={2} k={3}")
+    @ParameterizedTest(name = "{0} m={1} n={2} k={3} tile={4}")
     @MethodSource("cases")
-    void equalsCpu(String trans, int m, int n, int k) {
+    void equalsCpu(String trans, int m, int n, int k, int tile) {
         OpenClBackend gpu = OpenClTestDevice.backend();
+        if (tile == OpenClBackend.LARGE_TILE) {
+            Assumptions.assumeTrue(gpu.hasLargeTile(), "the " + tile + "-tile GEMM did not build on " + gpu.deviceDescription());
+        }
         boolean ta = trans.charAt(0) == 't', tb = trans.charAt(1) == 't';
         SplittableRandom r = new SplittableRandom(m * 1_000_003L + n * 1009L + k);
         // stored shapes with padded rows (ld > columns) and leading offsets
@@ -43,14 +51,17 @@ class OpenClGemmTest {
 
         for (float[] ab : new float[][] {{1f, 0f}, {-2f, 0f}, {0.75f, -0.5f}}) {
             float alpha = ab[0], beta = ab[1];
-            float[] want = run(new CpuBackend(), ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, false);
-            float[] got = run(gpu, ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, beta == 0f);
+            float[] want = run(new CpuBackend(), 0, ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, false);
+            float[] got = run(gpu, tile, ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, beta == 0f);
             assertClose(want, got, "gemm " + trans + " m=" + m + " n=" + n + " k=" + k + " alpha=" + alpha + " beta=" + beta);
         }
     }
 
-    /** Runs one GEMM on {@code backend}; with {@code nanC} C starts as NaN, which beta = 0 must not read. */
-    private static float[] run(Backend backend, boolean ta, boolean tb, int m, int n, int k, float alpha,
+    /**
+     * Runs one GEMM on {@code backend}, through the SPI when {@code tile} is 0; with {@code nanC}
+     * C starts as NaN, which beta = 0 must not read.
+     */
+    private static float[] run(Backend backend, int tile, boolean ta, boolean tb, int m, int n, int k, float alpha,
                                float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float beta,
                                float[] c, int cOff, int ldc, boolean nanC) {
         float[] c0 = c.clone();
@@ -58,7 +69,8 @@ class OpenClGemmTest {
             for (int i = 0; i < m; i++) java.util.Arrays.fill(c0, cOff + i * ldc, cOff + i * ldc + n, Float.NaN);
         }
         try (DeviceBuffer da = backend.upload(a); DeviceBuffer db = backend.upload(b); DeviceBuffer dc = backend.upload(c0)) {
-            backend.gemm(ta, tb, m, n, k, alpha, da, aOff, lda, db, bOff, ldb, beta, dc, cOff, ldc);
+            if (tile == 0) backend.gemm(ta, tb, m, n, k, alpha, da, aOff, lda, db, bOff, ldb, beta, dc, cOff, ldc);
+            else ((OpenClBackend) backend).gemm(tile, ta, tb, m, n, k, alpha, da, aOff, lda, db, bOff, ldb, beta, dc, cOff, ldc);
             float[] out = dc.read();
             // cells outside the m×n window (padding, offset) must be untouched
             for (int i = 0; i < out.length; i++) {
