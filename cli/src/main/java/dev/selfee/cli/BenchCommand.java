@@ -52,7 +52,7 @@ public final class BenchCommand implements Runnable {
             for (int i = 0; i < a.length; i++) a[i] = (float) r.nextDouble(-1, 1);
             for (int i = 0; i < b.length; i++) b[i] = (float) r.nextDouble(-1, 1);
             int lda = ta ? mm : kk, ldb = tb ? kk : nn;
-            Backend be = Backends.select(backend != null ? backend : Backends.defaultSelection(), device);
+            Backend be = Backends.select(backend, device);
             double[] times;
             // operands are uploaded once: the measurement is the kernel, waited for, without transfers
             try (DeviceBuffer da = be.upload(a); DeviceBuffer db = be.upload(b); DeviceBuffer dc = be.upload(c)) {

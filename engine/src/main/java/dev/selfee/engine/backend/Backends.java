@@ -46,10 +46,18 @@ public final class Backends {
     }
 
     /**
-     * The backend a selection string names: {@code NAME} or {@code NAME:DEVICE}; a
-     * {@code device} argument other than null overrides the one in the string.
+     * The backend a selection string names: {@code NAME} or {@code NAME:DEVICE}; null means
+     * {@code SELFEE_BACKEND}'s (else {@code cpu}). A {@code device} other than null overrides the
+     * one in the string.
      */
     public static Backend select(String selection, Integer device) {
+        if (selection == null) {
+            try {
+                return select(defaultSelection(), device);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(ENV + "=" + defaultSelection() + ": " + e.getMessage(), e);
+            }
+        }
         String s = selection.trim();
         int colon = s.lastIndexOf(':');
         int dev = 0;
@@ -73,11 +81,7 @@ public final class Backends {
 
     /** The backend {@code SELFEE_BACKEND} names, or {@code cpu} when it is unset or blank. */
     public static Backend fromEnvironment() {
-        try {
-            return select(defaultSelection(), null);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(ENV + "=" + defaultSelection() + ": " + e.getMessage(), e);
-        }
+        return select(null, null);
     }
 
     private static Map<String, BackendProvider> providers() {

@@ -78,6 +78,10 @@ public final class OpenClBackend implements Backend {
                 kernels.put(k, kernel);
                 groupLimits.put(k, cl.kernelWorkGroupSize(kernel, device.id()));
             }
+            if (groupLimits.get("gemm") < GEMM_THREADS) {
+                throw new OpenClException("OpenCL device " + device.summary() + " runs the gemm kernel with at most "
+                        + groupLimits.get("gemm") + " work-items per group; it needs " + GEMM_THREADS + "; " + OpenCl.HINT);
+            }
         } catch (RuntimeException e) {
             kernels.values().forEach(cl::releaseKernel);
             if (!p.equals(MemorySegment.NULL)) cl.releaseProgram(p);
@@ -87,10 +91,6 @@ public final class OpenClBackend implements Backend {
         }
         this.queue = q;
         this.program = p;
-        if (groupLimits.get("gemm") < GEMM_THREADS) {
-            throw new OpenClException("OpenCL device " + device.summary() + " runs the gemm kernel with at most "
-                    + groupLimits.get("gemm") + " work-items per group; it needs " + GEMM_THREADS + "; " + OpenCl.HINT);
-        }
         this.largeProgram = buildLargeGemm();
     }
 
@@ -102,14 +102,19 @@ public final class OpenClBackend implements Backend {
         } catch (OpenClException e) {
             return null;
         }
-        MemorySegment kernel = cl.createKernel(p, "gemm");
-        if (cl.kernelWorkGroupSize(kernel, device.id()) < GEMM_THREADS) {
-            cl.releaseKernel(kernel);
+        try {
+            MemorySegment kernel = cl.createKernel(p, "gemm");
+            if (cl.kernelWorkGroupSize(kernel, device.id()) < GEMM_THREADS) {
+                cl.releaseKernel(kernel);
+                cl.releaseProgram(p);
+                return null;
+            }
+            kernels.put("gemm" + LARGE_TILE, kernel);
+            return p;
+        } catch (OpenClException e) {
             cl.releaseProgram(p);
             return null;
         }
-        kernels.put("gemm" + LARGE_TILE, kernel);
-        return p;
     }
 
     /** The OpenCL C of the named kernel sources, as one program. */
