@@ -56,14 +56,31 @@ public interface Backend {
     /** {@code out[i] = x[i] * sigmoid(x[i])} for i &lt; n; out may be x. */
     void silu(DeviceBuffer x, DeviceBuffer out, int n);
 
+    /** SiLU's backward: {@code dx[i] = dy[i] * s * (1 + x[i] * (1 - s))} with {@code s = sigmoid(x[i])}; dx may be dy. */
+    void siluBackward(DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dx, int n);
+
     /** Softmax of each row of a contiguous rows×cols matrix (max-subtracted); out may be x. */
     void softmaxRows(DeviceBuffer x, DeviceBuffer out, int rows, int cols);
+
+    /**
+     * Softmax's backward from its output y: {@code dx[r][j] = y[r][j] * (dy[r][j] - Σ_k dy[r][k] y[r][k])};
+     * dx may be dy.
+     */
+    void softmaxRowsBackward(DeviceBuffer y, DeviceBuffer dy, DeviceBuffer dx, int rows, int cols);
 
     /**
      * RMSNorm of each row of a contiguous rows×cols matrix, Llama-style:
      * {@code out[r][j] = x[r][j] / sqrt(mean_j(x[r][j]²) + eps) * weight[j]}; out may be x.
      */
     void rmsNormRows(DeviceBuffer x, DeviceBuffer weight, DeviceBuffer out, int rows, int cols, float eps);
+
+    /**
+     * RMSNorm's backward: writes {@code dx} and <em>adds</em> the weight gradient to {@code dweight}
+     * (cols floats), as gradients accumulate; dx must be a buffer of its own. With {@code inv = 1/sqrt(mean(x²) + eps)} per row:
+     * {@code dx = inv * (dy*w - x * inv² * mean(dy*w*x))}, {@code dweight[j] += Σ_r dy[r][j] * x[r][j] * inv[r]}.
+     */
+    void rmsNormRowsBackward(DeviceBuffer x, DeviceBuffer weight, DeviceBuffer dy, DeviceBuffer dx, DeviceBuffer dweight,
+                             int rows, int cols, float eps);
 
     /** Waits until every queued kernel and transfer has finished. */
     void synchronize();

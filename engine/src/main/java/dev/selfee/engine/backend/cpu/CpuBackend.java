@@ -71,6 +71,15 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void siluBackward(DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dx, int n) {
+        float[] in = elementwise("siluBackward", x, n), g = elementwise("siluBackward", dy, n), o = elementwise("siluBackward", dx, n);
+        for (int i = 0; i < n; i++) {
+            float s = 1f / (1f + (float) Math.exp(-in[i]));
+            o[i] = g[i] * s * (1f + in[i] * (1f - s));
+        }
+    }
+
+    @Override
     public void softmaxRows(DeviceBuffer x, DeviceBuffer out, int rows, int cols) {
         float[] in = matrix("softmaxRows", x, rows, cols), o = matrix("softmaxRows", out, rows, cols);
         for (int r = 0; r < rows; r++) {
@@ -89,6 +98,18 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void softmaxRowsBackward(DeviceBuffer y, DeviceBuffer dy, DeviceBuffer dx, int rows, int cols) {
+        String op = "softmaxRowsBackward";
+        float[] yy = matrix(op, y, rows, cols), g = matrix(op, dy, rows, cols), o = matrix(op, dx, rows, cols);
+        for (int r = 0; r < rows; r++) {
+            int base = r * cols;
+            float dot = 0f;
+            for (int j = 0; j < cols; j++) dot += g[base + j] * yy[base + j];
+            for (int j = 0; j < cols; j++) o[base + j] = yy[base + j] * (g[base + j] - dot);
+        }
+    }
+
+    @Override
     public void rmsNormRows(DeviceBuffer x, DeviceBuffer weight, DeviceBuffer out, int rows, int cols, float eps) {
         float[] in = matrix("rmsNormRows", x, rows, cols), o = matrix("rmsNormRows", out, rows, cols);
         float[] w = elementwise("rmsNormRows weight", weight, cols);
@@ -98,6 +119,30 @@ public final class CpuBackend implements Backend {
             for (int j = 0; j < cols; j++) ss += in[base + j] * in[base + j];
             float inv = (float) (1.0 / Math.sqrt(ss / cols + eps));
             for (int j = 0; j < cols; j++) o[base + j] = in[base + j] * inv * w[j];
+        }
+    }
+
+    @Override
+    public void rmsNormRowsBackward(DeviceBuffer x, DeviceBuffer weight, DeviceBuffer dy, DeviceBuffer dx, DeviceBuffer dweight,
+                                    int rows, int cols, float eps) {
+        String op = "rmsNormRowsBackward";
+        if (dx == x || dx == dy) throw new IllegalArgumentException("cpu " + op + ": dx must not be x or dy (both are read after dx is written)");
+        float[] in = matrix(op, x, rows, cols), g = matrix(op, dy, rows, cols), o = matrix(op, dx, rows, cols);
+        float[] w = elementwise(op + " weight", weight, cols), dw = elementwise(op + " dweight", dweight, cols);
+        for (int r = 0; r < rows; r++) {
+            int base = r * cols;
+            float ss = 0f, dot = 0f;
+            for (int j = 0; j < cols; j++) {
+                ss += in[base + j] * in[base + j];
+                dot += g[base + j] * w[j] * in[base + j];
+            }
+            float inv = (float) (1.0 / Math.sqrt(ss / cols + eps));
+            float c = inv * inv * dot / cols;
+            for (int j = 0; j < cols; j++) {
+                float xj = in[base + j];
+                dw[j] += g[base + j] * xj * inv;
+                o[base + j] = inv * (g[base + j] * w[j] - xj * c);
+            }
         }
     }
 

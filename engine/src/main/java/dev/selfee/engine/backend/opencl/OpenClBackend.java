@@ -28,7 +28,8 @@ import java.util.stream.Collectors;
 public final class OpenClBackend implements Backend {
     /** Kernel sources, compiled together into one program. */
     static final List<String> SOURCES = List.of("gemm.cl", "elementwise.cl", "rows.cl");
-    private static final List<String> KERNELS = List.of("gemm", "add", "mul", "scale", "silu", "softmax_rows", "rms_norm_rows");
+    private static final List<String> KERNELS = List.of("gemm", "add", "mul", "scale", "silu", "silu_backward",
+            "softmax_rows", "softmax_rows_backward", "rms_norm_rows", "rms_norm_rows_backward", "rms_norm_weight_grad");
     private static final int GEMM_GROUP = 16, GEMM_THREADS = GEMM_GROUP * GEMM_GROUP;
     /** GEMM tiles: the default program's, and a second build of gemm.cl for large products on GPUs. */
     static final int SMALL_TILE = 64, LARGE_TILE = 128;
@@ -44,6 +45,8 @@ public final class OpenClBackend implements Backend {
     private final Map<String, Long> groupLimits = new HashMap<>();
     private final Arena arena = Arena.ofAuto();
     private MemorySegment staging = MemorySegment.NULL;
+    /** Per-row values passed between the two kernels of a backward pass; grown as needed. */
+    private DeviceBuffer rowScratch;
 
     /** Opens device number {@code index} (see {@code selfee devices}) through {@code cl}. */
     public static OpenClBackend open(OpenCl cl, int index) {
@@ -264,11 +267,26 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override
+    public void siluBackward(DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dx, int n) {
+        elementwise("siluBackward", n, x, dy, dx);
+        launchFlat("silu_backward", n, own(x), own(dy), own(dx), n);
+    }
+
+    @Override
     public void softmaxRows(DeviceBuffer x, DeviceBuffer out, int rows, int cols) {
         matrix("softmaxRows", rows, cols, x, out);
         if (rows == 0 || cols == 0) return;
         int group = rowGroup("softmax_rows", cols);
         launch("softmax_rows", new long[] {(long) rows * group}, new long[] {group}, own(x), own(out), cols, new LocalFloats(group));
+    }
+
+    @Override
+    public void softmaxRowsBackward(DeviceBuffer y, DeviceBuffer dy, DeviceBuffer dx, int rows, int cols) {
+        matrix("softmaxRowsBackward", rows, cols, y, dy, dx);
+        if (rows == 0 || cols == 0) return;
+        int group = rowGroup("softmax_rows_backward", cols);
+        launch("softmax_rows_backward", new long[] {(long) rows * group}, new long[] {group}, own(y), own(dy), own(dx), cols,
+                new LocalFloats(group));
     }
 
     @Override
@@ -279,6 +297,26 @@ public final class OpenClBackend implements Backend {
         int group = rowGroup("rms_norm_rows", cols);
         launch("rms_norm_rows", new long[] {(long) rows * group}, new long[] {group}, own(x), own(weight), own(out), cols, eps,
                 new LocalFloats(group));
+    }
+
+    @Override
+    public synchronized void rmsNormRowsBackward(DeviceBuffer x, DeviceBuffer weight, DeviceBuffer dy, DeviceBuffer dx,
+                                                 DeviceBuffer dweight, int rows, int cols, float eps) {
+        matrix("rmsNormRowsBackward", rows, cols, x, dy, dx);
+        if (dx == x || dx == dy) {
+            throw new IllegalArgumentException("opencl rmsNormRowsBackward: dx must not be x or dy (both are read after dx is written)");
+        }
+        DeviceBuffer.requireHolds("opencl rmsNormRowsBackward", "weight", weight, cols);
+        DeviceBuffer.requireHolds("opencl rmsNormRowsBackward", "dweight", dweight, cols);
+        if (rows == 0 || cols == 0) return;
+        if (rowScratch == null || rowScratch.length() < rows) {
+            if (rowScratch != null) rowScratch.close();
+            rowScratch = allocate(rows);
+        }
+        int group = rowGroup("rms_norm_rows_backward", cols);
+        launch("rms_norm_rows_backward", new long[] {(long) rows * group}, new long[] {group},
+                own(x), own(weight), own(dy), own(dx), own(rowScratch), cols, eps, new LocalFloats(group));
+        launchFlat("rms_norm_weight_grad", cols, own(x), own(dy), own(rowScratch), own(dweight), rows, cols);
     }
 
     @Override

@@ -23,3 +23,13 @@ __kernel void silu(__global const float *x, __global float *out, const int n) {
         out[i] = v / (1.0f + exp(-v));
     }
 }
+
+// SiLU's backward: dy * s * (1 + x * (1 - s)), s = sigmoid(x); dx may be dy
+__kernel void silu_backward(__global const float *x, __global const float *dy, __global float *dx, const int n) {
+    const int i = get_global_id(0);
+    if (i < n) {
+        const float v = x[i];
+        const float s = 1.0f / (1.0f + exp(-v));
+        dx[i] = dy[i] * s * (1.0f + v * (1.0f - s));
+    }
+}

@@ -80,6 +80,88 @@ class CpuBackendTest {
                 (float) (3 / (1 + Math.exp(-3)))}, out.read(), 1e-6f);
     }
 
+    /** Σ_i dy[i] * f(x)[i] in double, for central differences. */
+    private interface Loss {
+        double at(double[] x);
+    }
+
+    private static double[] numericGradient(Loss loss, float[] x) {
+        double[] xd = new double[x.length], g = new double[x.length];
+        for (int i = 0; i < x.length; i++) xd[i] = x[i];
+        for (int i = 0; i < x.length; i++) {
+            double h = 1e-6, keep = xd[i];
+            xd[i] = keep + h;
+            double up = loss.at(xd);
+            xd[i] = keep - h;
+            double down = loss.at(xd);
+            xd[i] = keep;
+            g[i] = (up - down) / (2 * h);
+        }
+        return g;
+    }
+
+    private static void assertGradient(double[] want, float[] got, String what) {
+        for (int i = 0; i < want.length; i++) {
+            assertEquals(want[i], got[i], 1e-4 * (1 + Math.abs(want[i])), what + " at " + i);
+        }
+    }
+
+    @Test
+    void backwardKernelsMatchFiniteDifferences() {
+        int rows = 3, cols = 5, n = rows * cols;
+        float[] x = random(n, 7), dy = random(n, 8), w = random(cols, 9);
+        float eps = 1e-5f;
+
+        DeviceBuffer dx = cpu.allocate(n);
+        cpu.siluBackward(cpu.upload(x), cpu.upload(dy), dx, n);
+        assertGradient(numericGradient(v -> {
+            double s = 0;
+            for (int i = 0; i < n; i++) s += dy[i] * v[i] / (1 + Math.exp(-v[i]));
+            return s;
+        }, x), dx.read(), "siluBackward");
+
+        Loss softmax = v -> {
+            double s = 0;
+            for (int r = 0; r < rows; r++) {
+                double max = Double.NEGATIVE_INFINITY, sum = 0;
+                for (int j = 0; j < cols; j++) max = Math.max(max, v[r * cols + j]);
+                for (int j = 0; j < cols; j++) sum += Math.exp(v[r * cols + j] - max);
+                for (int j = 0; j < cols; j++) s += dy[r * cols + j] * Math.exp(v[r * cols + j] - max) / sum;
+            }
+            return s;
+        };
+        DeviceBuffer y = cpu.upload(x);
+        cpu.softmaxRows(y, y, rows, cols);
+        cpu.softmaxRowsBackward(y, cpu.upload(dy), dx, rows, cols);
+        assertGradient(numericGradient(softmax, x), dx.read(), "softmaxRowsBackward");
+
+        // RMSNorm: the gradient for x (weights fixed) and for the weights (x fixed)
+        java.util.function.BiFunction<double[], double[], Double> rms = (xv, wv) -> {
+            double s = 0;
+            for (int r = 0; r < rows; r++) {
+                double ss = 0;
+                for (int j = 0; j < cols; j++) ss += xv[r * cols + j] * xv[r * cols + j];
+                double inv = 1 / Math.sqrt(ss / cols + eps);
+                for (int j = 0; j < cols; j++) s += dy[r * cols + j] * xv[r * cols + j] * inv * wv[j];
+            }
+            return s;
+        };
+        double[] wd = new double[cols], xd = new double[n];
+        for (int j = 0; j < cols; j++) wd[j] = w[j];
+        for (int i = 0; i < n; i++) xd[i] = x[i];
+        DeviceBuffer dw = cpu.upload(new float[] {1, 1, 1, 1, 1}); // accumulates onto what is there
+        cpu.rmsNormRowsBackward(cpu.upload(x), cpu.upload(w), cpu.upload(dy), dx, dw, rows, cols, eps);
+        assertGradient(numericGradient(v -> rms.apply(v, wd), x), dx.read(), "rmsNormRowsBackward dx");
+        double[] wantDw = numericGradient(v -> rms.apply(xd, v), w);
+        for (int j = 0; j < cols; j++) wantDw[j] += 1;
+        assertGradient(wantDw, dw.read(), "rmsNormRowsBackward dweight");
+
+        DeviceBuffer same = cpu.upload(dy);
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> cpu.rmsNormRowsBackward(cpu.upload(x), cpu.upload(w), same, same, dw, rows, cols, eps));
+        assertTrue(e.getMessage().contains("dx must not be x or dy"), e.getMessage());
+    }
+
     @Test
     void copiesAndSegmentWrites() {
         DeviceBuffer a = cpu.upload(new float[] {1, 2, 3, 4}), b = cpu.allocate(4);

@@ -14,7 +14,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The OpenCL elementwise and row kernels against the CPU backend's. Tolerance per element:
- * |Δ| ≤ 1e-5 · (|cpu| + 1e-3) (fp32 exp/sqrt may differ by a few ulp; reductions reorder sums).
+ * |Δ| ≤ 1e-5 · (|cpu| + 1e-3) (fp32 exp/sqrt may differ by a few ulp; reductions reorder sums);
+ * for backward kernels, whose outputs cancel, max |Δ| ≤ 1e-5 · max |cpu| (or the size of the
+ * cancelling terms when larger).
  */
 class OpenClKernelsTest {
     private final CpuBackend cpu = new CpuBackend();
@@ -39,6 +41,9 @@ class OpenClKernelsTest {
             gpu.silu(ga, go, n);
             cpu.silu(ca, co, n);
             assertClose(co.read(), go.read(), "silu");
+            gpu.siluBackward(ga, gb, go, n);
+            cpu.siluBackward(ca, cb, co, n);
+            assertCloseInNorm(co.read(), go.read(), "siluBackward");
             gpu.add(ga, gb, ga, n); // in place
             cpu.add(ca, cb, ca, n);
             assertClose(ca.read(), ga.read(), "add in place");
@@ -61,9 +66,28 @@ class OpenClKernelsTest {
                 gpu.rmsNormRows(gx, gw, go, rows, cols, 1e-5f);
                 cpu.rmsNormRows(cx, cw, co, rows, cols, 1e-5f);
                 assertClose(co.read(), go.read(), "rmsNormRows " + shape);
-                gpu.softmaxRows(gx, gx, rows, cols); // in place
-                cpu.softmaxRows(cx, cx, rows, cols);
-                assertClose(cx.read(), gx.read(), "softmaxRows in place " + shape);
+                float[] dy = random(r, rows * cols, 3);
+                try (DeviceBuffer gdy = gpu.upload(dy); DeviceBuffer gdw = gpu.upload(w)) {
+                    DeviceBuffer cdy = cpu.upload(dy), cdw = cpu.upload(w);
+                    gpu.rmsNormRowsBackward(gx, gw, gdy, go, gdw, rows, cols, 1e-5f);
+                    cpu.rmsNormRowsBackward(cx, cw, cdy, co, cdw, rows, cols, 1e-5f);
+                    // dx is a difference of terms as large as dy·w/rms (it is 0 when cols = 1): compare at that scale
+                    double termScale = 0;
+                    for (int row = 0; row < rows; row++) {
+                        double ss = 0;
+                        for (int j = 0; j < cols; j++) ss += (double) x[row * cols + j] * x[row * cols + j];
+                        double inv = 1 / Math.sqrt(ss / cols + 1e-5);
+                        for (int j = 0; j < cols; j++) termScale = Math.max(termScale, Math.abs(dy[row * cols + j] * w[j] * inv));
+                    }
+                    assertCloseInNorm(co.read(), go.read(), termScale, "rmsNormRowsBackward dx " + shape);
+                    assertCloseInNorm(cdw.read(), gdw.read(), "rmsNormRowsBackward dweight " + shape);
+                    gpu.softmaxRows(gx, gx, rows, cols); // in place
+                    cpu.softmaxRows(cx, cx, rows, cols);
+                    assertClose(cx.read(), gx.read(), "softmaxRows in place " + shape);
+                    gpu.softmaxRowsBackward(gx, gdy, gdy, rows, cols); // dx in place of dy
+                    cpu.softmaxRowsBackward(cx, cdy, cdy, rows, cols);
+                    assertCloseInNorm(cdy.read(), gdy.read(), "softmaxRowsBackward " + shape);
+                }
             }
         }
     }
@@ -103,6 +127,31 @@ class OpenClKernelsTest {
         small.close();
         small.close(); // harmless
         assertThrows(IllegalStateException.class, () -> gpu.scale(small, 2, small, 4));
+    }
+
+    /**
+     * For results that are differences of larger terms (backward passes, accumulation), where
+     * cancellation defeats a per-element relative bound: max |Δ| ≤ 1e-5 · max |cpu|.
+     */
+    private static void assertCloseInNorm(float[] want, float[] got, String what) {
+        assertCloseInNorm(want, got, 0, what);
+    }
+
+    /** As above, with max |cpu| raised to {@code scale}, the size of the terms that cancel. */
+    private static void assertCloseInNorm(float[] want, float[] got, double scale, String what) {
+        assertEquals(want.length, got.length, what);
+        double max = scale, err = 0;
+        int worst = 0;
+        for (int i = 0; i < want.length; i++) {
+            max = Math.max(max, Math.abs(want[i]));
+            double d = Math.abs(want[i] - got[i]);
+            if (!(d <= err)) {
+                err = d;
+                worst = i;
+            }
+        }
+        assertTrue(err <= 1e-5 * max, what + ": max |Δ| " + err + " > 1e-5 · max(|cpu|, term scale) " + max + " (at " + worst + ": cpu "
+                + want[worst] + ", opencl " + got[worst] + ")");
     }
 
     private static void assertClose(float[] want, float[] got, String what) {
