@@ -62,6 +62,7 @@ public final class DevicesCommand implements Runnable {
                 row("max work-group", Long.toString(d.maxWorkGroupSize()));
             }
         }
+        System.out.println("select one with --backend opencl --device N, or SELFEE_BACKEND=opencl:N");
     }
 
     private static void row(String name, String value) {
