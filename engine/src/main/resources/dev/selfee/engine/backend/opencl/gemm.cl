@@ -65,9 +65,10 @@ void gemm(const int transA, const int transB, const int M, const int N, const in
             #pragma unroll
             for (int c = 0; c < PER_ITEM; c++) b[c] = Bs[p][lx + c * GROUP];
             #pragma unroll
-            for (int r = 0; r < PER_ITEM; r++)
+            for (int r = 0; r < PER_ITEM; r++) {
                 #pragma unroll
                 for (int c = 0; c < PER_ITEM; c++) acc[r][c] = fma(a[r], b[c], acc[r][c]);
+            }
         }
         barrier(CLK_LOCAL_MEM_FENCE);
     }
