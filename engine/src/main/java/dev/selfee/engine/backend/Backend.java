@@ -82,6 +82,18 @@ public interface Backend {
     void rmsNormRowsBackward(DeviceBuffer x, DeviceBuffer weight, DeviceBuffer dy, DeviceBuffer dx, DeviceBuffer dweight,
                              int rows, int cols, float eps);
 
+    /**
+     * One AdamW step (decoupled weight decay, as PyTorch's {@code torch.optim.AdamW}) on the first
+     * n values, updating {@code param}, {@code m} and {@code v} in place; {@code step} counts from 1:
+     * <pre>
+     * param -= lr * weightDecay * param
+     * m = beta1 * m + (1 - beta1) * grad;   v = beta2 * v + (1 - beta2) * grad²
+     * param -= lr * (m / (1 - beta1^step)) / (sqrt(v / (1 - beta2^step)) + eps)
+     * </pre>
+     */
+    void adamw(DeviceBuffer param, DeviceBuffer grad, DeviceBuffer m, DeviceBuffer v, int n,
+               float lr, float beta1, float beta2, float eps, float weightDecay, long step);
+
     /** Waits until every queued kernel and transfer has finished. */
     void synchronize();
 }

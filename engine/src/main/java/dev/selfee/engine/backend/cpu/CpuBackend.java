@@ -1,5 +1,6 @@
 package dev.selfee.engine.backend.cpu;
 
+import dev.selfee.engine.backend.AdamWArgs;
 import dev.selfee.engine.backend.Backend;
 import dev.selfee.engine.backend.DeviceBuffer;
 import dev.selfee.engine.backend.GemmBounds;
@@ -143,6 +144,23 @@ public final class CpuBackend implements Backend {
                 dw[j] += g[base + j] * xj * inv;
                 o[base + j] = inv * (g[base + j] * w[j] - xj * c);
             }
+        }
+    }
+
+    @Override
+    public void adamw(DeviceBuffer param, DeviceBuffer grad, DeviceBuffer m, DeviceBuffer v, int n,
+                      float lr, float beta1, float beta2, float eps, float weightDecay, long step) {
+        AdamWArgs.check("cpu", step, beta1, beta2);
+        float[] p = elementwise("adamw", param, n), g = elementwise("adamw", grad, n);
+        float[] mm = elementwise("adamw", m, n), vv = elementwise("adamw", v, n);
+        float bc1 = AdamWArgs.correction(beta1, step), sqrtBc2 = (float) Math.sqrt(AdamWArgs.correction(beta2, step));
+        float decay = 1f - lr * weightDecay;
+        for (int i = 0; i < n; i++) {
+            float gi = g[i];
+            mm[i] = beta1 * mm[i] + (1f - beta1) * gi;
+            vv[i] = beta2 * vv[i] + (1f - beta2) * gi * gi;
+            float denom = (float) Math.sqrt(vv[i]) / sqrtBc2 + eps;
+            p[i] = p[i] * decay - lr / bc1 * mm[i] / denom;
         }
     }
 

@@ -5,6 +5,7 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import dev.selfee.engine.backend.AdamWArgs;
 import dev.selfee.engine.backend.Backend;
 import dev.selfee.engine.backend.DeviceBuffer;
 import dev.selfee.engine.backend.GemmBounds;
@@ -29,7 +30,7 @@ public final class OpenClBackend implements Backend {
     /** Kernel sources, compiled together into one program. */
     static final List<String> SOURCES = List.of("gemm.cl", "elementwise.cl", "rows.cl");
     private static final List<String> KERNELS = List.of("gemm", "add", "mul", "scale", "silu", "silu_backward",
-            "softmax_rows", "softmax_rows_backward", "rms_norm_rows", "rms_norm_rows_backward", "rms_norm_weight_grad");
+            "softmax_rows", "softmax_rows_backward", "rms_norm_rows", "rms_norm_rows_backward", "rms_norm_weight_grad", "adamw");
     private static final int GEMM_GROUP = 16, GEMM_THREADS = GEMM_GROUP * GEMM_GROUP;
     /** GEMM tiles: the default program's, and a second build of gemm.cl for large products on GPUs. */
     static final int SMALL_TILE = 64, LARGE_TILE = 128;
@@ -317,6 +318,15 @@ public final class OpenClBackend implements Backend {
         launch("rms_norm_rows_backward", new long[] {(long) rows * group}, new long[] {group},
                 own(x), own(weight), own(dy), own(dx), own(rowScratch), cols, eps, new LocalFloats(group));
         launchFlat("rms_norm_weight_grad", cols, own(x), own(dy), own(rowScratch), own(dweight), rows, cols);
+    }
+
+    @Override
+    public void adamw(DeviceBuffer param, DeviceBuffer grad, DeviceBuffer m, DeviceBuffer v, int n,
+                      float lr, float beta1, float beta2, float eps, float weightDecay, long step) {
+        AdamWArgs.check("opencl", step, beta1, beta2);
+        elementwise("adamw", n, param, grad, m, v);
+        launchFlat("adamw", n, own(param), own(grad), own(m), own(v), n, lr, beta1, beta2, eps, 1f - lr * weightDecay,
+                AdamWArgs.correction(beta1, step), (float) Math.sqrt(AdamWArgs.correction(beta2, step)));
     }
 
     @Override

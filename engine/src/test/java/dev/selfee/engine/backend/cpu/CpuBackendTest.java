@@ -163,6 +163,34 @@ class CpuBackendTest {
     }
 
     @Test
+    void adamwFollowsPyTorchsFormula() {
+        int n = 7;
+        float[] p = random(n, 10), m = new float[n], v = new float[n];
+        DeviceBuffer dp = cpu.upload(p), dm = cpu.upload(m), dv = cpu.upload(v);
+        double[] pd = new double[n], md = new double[n], vd = new double[n];
+        for (int i = 0; i < n; i++) pd[i] = p[i];
+        double lr = 1e-2, b1 = 0.9, b2 = 0.999, eps = 1e-8, wd = 0.1;
+        for (int step = 1; step <= 3; step++) {
+            float[] g = random(n, 20 + step);
+            cpu.adamw(dp, cpu.upload(g), dm, dv, n, (float) lr, (float) b1, (float) b2, (float) eps, (float) wd, step);
+            for (int i = 0; i < n; i++) { // torch.optim.AdamW, in double
+                pd[i] *= 1 - lr * wd;
+                md[i] = b1 * md[i] + (1 - b1) * g[i];
+                vd[i] = b2 * vd[i] + (1 - b2) * g[i] * g[i];
+                double denom = Math.sqrt(vd[i]) / Math.sqrt(1 - Math.pow(b2, step)) + eps;
+                pd[i] -= lr / (1 - Math.pow(b1, step)) * md[i] / denom;
+            }
+        }
+        float[] got = dp.read(), gotM = dm.read();
+        for (int i = 0; i < n; i++) {
+            assertEquals(pd[i], got[i], 1e-5 * (1 + Math.abs(pd[i])), "param " + i);
+            assertEquals(md[i], gotM[i], 1e-6 * (1 + Math.abs(md[i])), "m " + i);
+        }
+        var e = assertThrows(IllegalArgumentException.class, () -> cpu.adamw(dp, dp, dm, dv, n, 1, 0.9f, 0.999f, 1e-8f, 0, 0));
+        assertTrue(e.getMessage().contains("step counts from 1"), e.getMessage());
+    }
+
+    @Test
     void copiesAndSegmentWrites() {
         DeviceBuffer a = cpu.upload(new float[] {1, 2, 3, 4}), b = cpu.allocate(4);
         b.write(0, java.lang.foreign.MemorySegment.ofArray(new float[] {9, 9}));

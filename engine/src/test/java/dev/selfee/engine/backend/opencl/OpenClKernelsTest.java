@@ -96,6 +96,27 @@ class OpenClKernelsTest {
     }
 
     @Test
+    void adamwStepsMatchTheCpu() {
+        OpenClBackend gpu = OpenClTestDevice.backend();
+        int n = 1001;
+        SplittableRandom r = new SplittableRandom(99);
+        float[] p = random(r, n, 1);
+        try (DeviceBuffer gp = gpu.upload(p); DeviceBuffer gm = gpu.upload(new float[n]); DeviceBuffer gv = gpu.upload(new float[n]);
+             DeviceBuffer gg = gpu.allocate(n)) {
+            DeviceBuffer cp = cpu.upload(p), cm = cpu.upload(new float[n]), cv = cpu.upload(new float[n]);
+            for (int step = 1; step <= 3; step++) {
+                float[] g = random(r, n, 0.1);
+                gg.write(0, g, 0, n);
+                gpu.adamw(gp, gg, gm, gv, n, 3e-3f, 0.9f, 0.95f, 1e-8f, 0.01f, step);
+                cpu.adamw(cp, cpu.upload(g), cm, cv, n, 3e-3f, 0.9f, 0.95f, 1e-8f, 0.01f, step);
+            }
+            assertClose(cp.read(), gp.read(), "adamw param");
+            assertClose(cm.read(), gm.read(), "adamw m");
+            assertClose(cv.read(), gv.read(), "adamw v");
+        }
+    }
+
+    @Test
     void transfersAtOffsetsRoundTrip() {
         OpenClBackend gpu = OpenClTestDevice.backend();
         try (DeviceBuffer buf = gpu.allocate(10)) {
