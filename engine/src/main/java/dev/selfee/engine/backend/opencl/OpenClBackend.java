@@ -35,7 +35,7 @@ public final class OpenClBackend implements Backend {
     /** GEMM tiles: the default program's, and a second build of gemm.cl for large products on GPUs. */
     static final int SMALL_TILE = 64, LARGE_TILE = 128;
     /** Largest staging buffer for transfers (floats); bigger transfers go in chunks. */
-    private static final long STAGING_MAX = 4L << 20;
+    static final long STAGING_MAX = 4L << 20;
 
     private final OpenCl cl;
     private final OpenClDevice device;

@@ -141,6 +141,22 @@ class OpenClKernelsTest {
     }
 
     @Test
+    void transfersLargerThanTheStagingBufferGoInChunks() {
+        OpenClBackend gpu = OpenClTestDevice.backend();
+        int n = (int) OpenClBackend.STAGING_MAX + 5;
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = i;
+        try (DeviceBuffer buf = gpu.upload(x)) {
+            float[] back = buf.read();
+            assertArrayEquals(x, back);
+            buf.write(0, MemorySegment.ofArray(new float[n])); // a heap segment goes through staging too
+            float[] tail = new float[7];
+            buf.read(n - 7, tail, 0, 7);
+            assertArrayEquals(new float[7], tail);
+        }
+    }
+
+    @Test
     void misuseIsReportedClearly() {
         OpenClBackend gpu = OpenClTestDevice.backend();
         DeviceBuffer small = gpu.allocate(4);
