@@ -398,7 +398,7 @@ public final class OpenCl {
         }
     }
 
-    // ---- helpers ----
+    // ---- internals ----
 
     private static List<MemorySegment> handles(MemorySegment array, int n) {
         List<MemorySegment> out = new ArrayList<>(n);
