@@ -24,7 +24,7 @@ public final class DevicesCommand implements Runnable {
         String cpu = Backends.get("cpu").deviceDescription();
         List<OpenClPlatform> platforms = null;
         String problem = null;
-        String library = OpenCl.LIBRARY;
+        String library = OpenCl.libraryName();
         try {
             OpenCl cl = OpenCl.get();
             library = cl.library();

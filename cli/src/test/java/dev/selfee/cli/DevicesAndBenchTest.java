@@ -72,6 +72,22 @@ class DevicesAndBenchTest {
     }
 
     @Test
+    void withoutAnOpenClLibraryTheErrorSaysWhatToDo() throws Exception {
+        // a fresh JVM whose OpenCL library does not exist, as on a machine without OpenCL
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        ProcessBuilder pb = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector",
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "bench", "gemm", "--size", "8", "--backend", "opencl");
+        pb.environment().put("SELFEE_OPENCL_LIBRARY", "libselfee-no-such-opencl.so.1");
+        pb.redirectErrorStream(true);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(1, p.waitFor(), out);
+        String last = out.strip().lines().reduce((a, b) -> b).orElse("");
+        assertTrue(last.startsWith("selfee gemm: OpenCL is not available: cannot load the library libselfee-no-such-opencl.so.1"), out);
+        assertTrue(last.endsWith("or use --backend cpu"), out);
+    }
+
+    @Test
     void badBackendsFailWithOneLine() {
         Result r = run("bench", "gemm", "--size", "8", "--backend", "nope");
         assertEquals(1, r.code());

@@ -24,6 +24,8 @@ import java.util.List;
 public final class OpenCl {
     /** The ICD loader's name on Linux; it dispatches to whichever drivers are installed. */
     public static final String LIBRARY = "libOpenCL.so.1";
+    /** An environment variable naming another OpenCL library (a path or a name) to bind instead. */
+    public static final String LIBRARY_ENV = "SELFEE_OPENCL_LIBRARY";
     /** What to tell users who cannot use OpenCL. */
     public static final String HINT = "use --backend cpu";
 
@@ -49,10 +51,16 @@ public final class OpenCl {
             createKernel, getKernelWorkGroupInfo, setKernelArg, enqueueNDRangeKernel, finish,
             releaseMemObject, releaseKernel, releaseProgram, releaseCommandQueue, releaseContext;
 
-    /** The system's OpenCL library, loaded once per process. */
+    /** The system's OpenCL library ({@code SELFEE_OPENCL_LIBRARY}, else {@link #LIBRARY}), loaded once per process. */
     public static synchronized OpenCl get() {
-        if (shared == null) shared = load(LIBRARY);
+        if (shared == null) shared = load(libraryName());
         return shared;
+    }
+
+    /** The library {@link #get()} binds. */
+    public static String libraryName() {
+        String env = System.getenv(LIBRARY_ENV);
+        return env == null || env.isBlank() ? LIBRARY : env.trim();
     }
 
     /** Binds the OpenCL library called {@code library} (a name the dynamic linker resolves, or a path). */
@@ -63,7 +71,7 @@ public final class OpenCl {
         } catch (IllegalArgumentException e) {
             throw new OpenClException("OpenCL is not available: cannot load the library " + library
                     + " (install an OpenCL driver and the ICD loader, e.g. Debian's ocl-icd-libopencl1 with a GPU driver or"
-                    + " pocl-opencl-icd for the CPU), or " + HINT);
+                    + " pocl-opencl-icd for the CPU, or name the library in " + LIBRARY_ENV + "), or " + HINT);
         }
         return new OpenCl(library, lookup);
     }
