@@ -3,7 +3,9 @@ package dev.selfee.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.selfee.engine.Parallel;
-import dev.selfee.engine.kernel.Gemm;
+import dev.selfee.engine.backend.Backend;
+import dev.selfee.engine.backend.Backends;
+import dev.selfee.engine.backend.DeviceBuffer;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import picocli.CommandLine.Command;
@@ -28,31 +30,44 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--n", description = "columns of C (overrides --size)") Integer n;
         @Option(names = "--k", description = "inner dimension (overrides --size)") Integer k;
         @Option(names = "--threads", description = "worker threads (default: all cores)") Integer threads;
-        @Option(names = "--trans", description = "nn, nt (A·Bᵀ) or tn (Aᵀ·B) (default ${DEFAULT-VALUE})", defaultValue = "nn")
+        @Option(names = "--trans", description = "nn, nt (A·Bᵀ), tn (Aᵀ·B) or tt (default ${DEFAULT-VALUE})", defaultValue = "nn")
         String trans;
         @Option(names = "--seconds", description = "measuring time after warm-up (default ${DEFAULT-VALUE})", defaultValue = "3")
         double seconds;
+        @Option(names = "--backend", description = "cpu or opencl (default: $SELFEE_BACKEND, else cpu)")
+        String backend;
+        @Option(names = "--device", description = "device index of the backend, as 'selfee devices' lists them (default 0)")
+        Integer device;
 
         @Override
         public void run() {
             if (threads != null) Parallel.setThreads(threads);
             int mm = m != null ? m : size, nn = n != null ? n : size, kk = k != null ? k : size;
             if (mm <= 0 || nn <= 0 || kk <= 0) throw new IllegalArgumentException("--size/--m/--n/--k must be positive");
-            boolean ta = switch (trans) { case "nn", "nt" -> false; case "tn" -> true;
-                default -> throw new IllegalArgumentException("--trans must be nn, nt or tn, got '" + trans + "'"); };
-            boolean tb = trans.equals("nt");
+            boolean ta = switch (trans) { case "nn", "nt" -> false; case "tn", "tt" -> true;
+                default -> throw new IllegalArgumentException("--trans must be nn, nt, tn or tt, got '" + trans + "'"); };
+            boolean tb = trans.endsWith("t");
             SplittableRandom r = new SplittableRandom(1);
             float[] a = new float[mm * kk], b = new float[kk * nn], c = new float[mm * nn];
             for (int i = 0; i < a.length; i++) a[i] = (float) r.nextDouble(-1, 1);
             for (int i = 0; i < b.length; i++) b[i] = (float) r.nextDouble(-1, 1);
             int lda = ta ? mm : kk, ldb = tb ? kk : nn;
-            Runnable op = () -> Gemm.gemm(ta, tb, mm, nn, kk, 1f, a, 0, lda, b, 0, ldb, 0f, c, 0, nn);
-            double[] times = Timing.measure(op, seconds);
+            Backend be = Backends.select(backend, device);
+            double[] times;
+            // operands are uploaded once: the measurement is the kernel, waited for, without transfers
+            try (DeviceBuffer da = be.upload(a); DeviceBuffer db = be.upload(b); DeviceBuffer dc = be.upload(c)) {
+                Runnable op = () -> {
+                    be.gemm(ta, tb, mm, nn, kk, 1f, da, 0, lda, db, 0, ldb, 0f, dc, 0, nn);
+                    be.synchronize();
+                };
+                times = Timing.measure(op, seconds);
+            }
             double best = Arrays.stream(times).min().orElseThrow();
             double median = Timing.median(times);
             double flops = 2.0 * mm * nn * kk;
             ObjectNode o = JSON.createObjectNode();
-            o.put("op", "gemm").put("trans", trans).put("m", mm).put("n", nn).put("k", kk)
+            o.put("op", "gemm").put("backend", be.name()).put("device", be.deviceDescription())
+                    .put("trans", trans).put("m", mm).put("n", nn).put("k", kk)
                     .put("threads", Parallel.threads())
                     .put("gflops", Timing.round(flops / median / 1e9))
                     .put("gflops_best", Timing.round(flops / best / 1e9))

@@ -98,7 +98,9 @@ public record LlamaConfig(
 
         double eps = f.optionalDouble("rms_norm_eps", 1e-6);
         if (!(eps > 0)) throw f.error("rms_norm_eps", "must be positive, got " + eps);
-        boolean attentionBias = arch == Architecture.QWEN2 || f.optionalBoolean("attention_bias", false);
+        // transformers' Mistral has no biases and Qwen2 always has q/k/v biases, whatever the file says
+        boolean attentionBias = arch == Architecture.QWEN2 || arch == Architecture.LLAMA && f.optionalBoolean("attention_bias", false);
+        boolean mlpBias = arch == Architecture.LLAMA && f.optionalBoolean("mlp_bias", false);
         Integer window = arch == Architecture.LLAMA ? null : f.nullableInt("sliding_window");
         if (window != null && window <= 0) throw f.error("sliding_window", "must be positive or null, got " + window);
         boolean useWindow = switch (arch) {
@@ -110,15 +112,34 @@ public record LlamaConfig(
         if (!useWindow) window = null; // as transformers: Qwen2's window only exists when switched on
         String dtype = f.optionalString("dtype");
         if (dtype == null) dtype = f.optionalString("torch_dtype");
+        LlamaConfig config;
         try {
-            return new LlamaConfig(arch, hidden, f.positiveInt("intermediate_size"), f.positiveInt("num_hidden_layers"), heads, kvHeads,
+            config = new LlamaConfig(arch, hidden, f.positiveInt("intermediate_size"), f.positiveInt("num_hidden_layers"), heads, kvHeads,
                     headDim, f.positiveInt("vocab_size"), eps, theta, scaling,
                     f.optionalInt("max_position_embeddings", arch.defaultMaxPositions),
-                    f.optionalBoolean("tie_word_embeddings", false), attentionBias, f.optionalBoolean("mlp_bias", false),
+                    f.optionalBoolean("tie_word_embeddings", false), attentionBias, mlpBias,
                     window, useWindow, f.optionalInt("max_window_layers", 28),
                     f.nullableInt("bos_token_id"), f.intOrIntList("eos_token_id"), f.nullableInt("pad_token_id"), dtype);
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(file, e.getMessage(), e);
+        }
+        checkLayerTypes(f, config);
+        return config;
+    }
+
+    /** transformers 5 also writes {@code layer_types}; it must agree with the windows derived above. */
+    private static void checkLayerTypes(JsonFields f, LlamaConfig c) {
+        List<String> types = f.stringList("layer_types");
+        if (types.isEmpty()) return;
+        if (types.size() != c.numHiddenLayers()) {
+            throw f.error("layer_types", "has " + types.size() + " entries for " + c.numHiddenLayers() + " layers");
+        }
+        for (int l = 0; l < types.size(); l++) {
+            String want = c.slidingWindowOf(l) == null ? "full_attention" : "sliding_attention";
+            if (!types.get(l).equals(want)) {
+                throw f.error("layer_types", "says '" + types.get(l) + "' for layer " + l + ", but sliding_window/use_sliding_window/"
+                        + "max_window_layers give '" + want + "'; only that pattern is supported");
+            }
         }
     }
 

@@ -19,7 +19,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -109,6 +108,8 @@ public final class SafetensorsFile implements CheckpointReader {
         if (root == null || !root.isObject()) throw new CheckpointException(file, "header is not a JSON object");
         long dataSize = fileSize - dataStart;
         Map<String, Entry> entries = new LinkedHashMap<>();
+        Entry firstCut = null; // of the tensors whose data lies past the end of the file, the first in file order
+        long needed = 0;
         for (Map.Entry<String, JsonNode> f : root.properties()) {
             String name = f.getKey();
             JsonNode v = f.getValue();
@@ -145,15 +146,17 @@ public final class SafetensorsFile implements CheckpointReader {
                 throw new CheckpointException(file, where + ": data_offsets [" + begin + ", " + end + "] span " + (end - begin)
                         + " bytes but " + dt.asText() + " " + Arrays.toString(shape) + " needs " + (count * known.bytes));
             }
+            needed = Math.max(needed, end);
+            if (end > dataSize) {
+                if (firstCut == null || begin < firstCut.begin()) firstCut = new Entry(name, dt.asText(), shape, begin, end);
+                continue;
+            }
             entries.put(name, new Entry(name, dt.asText(), shape, dataStart + begin, dataStart + end));
         }
-        // A cut file fails here: name the first tensor, in file order, that lacks data.
-        entries.values().stream().filter(e -> e.end() > fileSize).min(Comparator.comparingLong(Entry::begin)).ifPresent(e -> {
-            long needed = entries.values().stream().mapToLong(Entry::end).max().orElse(0);
-            throw new CheckpointException(file, "truncated: tensor '" + e.name() + "' needs data bytes [" + (e.begin() - dataStart) + ", "
-                    + (e.end() - dataStart) + ") but only " + dataSize + " follow the header (the file has " + fileSize
-                    + " bytes, the header describes " + needed + ")");
-        });
+        if (firstCut != null) {
+            throw new CheckpointException(file, "truncated: tensor '" + firstCut.name() + "' needs data bytes [" + firstCut.begin() + ", "
+                    + firstCut.end() + ") but only " + dataSize + " follow the header (the header describes " + needed + ")");
+        }
         return Collections.unmodifiableMap(entries);
     }
 

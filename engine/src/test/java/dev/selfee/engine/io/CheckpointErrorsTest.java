@@ -73,6 +73,12 @@ class CheckpointErrorsTest {
     }
 
     @Test
+    void dataOffsetsFarBeyondTheFileForAnUnknownDtype() throws IOException {
+        Path p = file("huge.safetensors", "{\"x\":{\"dtype\":\"I8\",\"shape\":[1],\"data_offsets\":[0,9223372036854775806]}}", 8);
+        assertError(() -> SafetensorsFile.open(p), "huge.safetensors", "'x'", "truncated");
+    }
+
+    @Test
     void dataOffsetsThatDisagreeWithTheShape() throws IOException {
         Path p = file("size.safetensors", "{\"w\":{\"dtype\":\"BF16\",\"shape\":[3],\"data_offsets\":[0,8]}}", 8);
         assertError(() -> SafetensorsFile.open(p), "size.safetensors", "'w'", "needs 6");

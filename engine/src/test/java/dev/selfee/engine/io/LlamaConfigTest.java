@@ -138,6 +138,9 @@ class LlamaConfigTest {
         assertConfigError(tree.toString(), "'rope_scaling.type'", "linear");
         tree.putObject("rope_scaling").put("rope_type", "llama3").put("factor", 8.0);
         assertConfigError(tree.toString(), "'rope_scaling.low_freq_factor'", "missing");
+        var qwen = (com.fasterxml.jackson.databind.node.ObjectNode) Fixtures.json("qwen2/config.json");
+        qwen.putArray("layer_types").add("sliding_attention").add("sliding_attention");
+        assertConfigError(qwen.toString(), "'layer_types'", "layer 0");
         assertConfigError("{\"architectures\": [\"LlamaForCausalLM\"],\n \"hidden_size\": 32,,}", "not valid JSON", "line 2");
     }
 }

@@ -62,6 +62,27 @@ class AdamWTest {
     }
 
     @Test
+    void updatesAViewInPlaceAndNothingAroundIt() {
+        JsonNode c = ROOT.get("adamw_defaults");
+        float[] w = floats(c.get("init").get("v"));
+        Tensor storage = Tensor.full(42f, 3, w.length);
+        Tensor gradStorage = Tensor.full(-1f, 3, w.length);
+        Tensor value = storage.select(1), grad = gradStorage.select(2);
+        value.copyFrom(Tensor.of(w, w.length));
+        Param view = new Param("v", value, grad);
+        AdamW opt = new AdamW(List.of(view), c.get("lr").doubleValue());
+        for (int k = 0; k < 3; k++) {
+            grad.copyFrom(Tensor.of(floats(c.get("grads").get(k).get("v")), w.length));
+            opt.step();
+        }
+        assertClose(List.of(view), c.get("after").get(2), TOL, "view parameter");
+        for (int i = 0; i < w.length; i++) {
+            assertEquals(42f, storage.get(0, i));
+            assertEquals(42f, storage.get(2, i));
+        }
+    }
+
+    @Test
     void resultDoesNotDependOnThreadCount() {
         int n = 200_003;
         Random r = new Random(7);

@@ -1,0 +1,99 @@
+package dev.selfee.engine.backend;
+
+/**
+ * A compute device and the kernels it runs: the seam between the engine and CPU or GPU code.
+ *
+ * <p>Work happens on {@link DeviceBuffer}s of fp32 values that live on the device; the host
+ * moves data in and out explicitly with {@link DeviceBuffer#write} and {@link DeviceBuffer#read}.
+ * Kernels may run asynchronously: a read waits for the kernels queued before it, and
+ * {@link #synchronize()} waits for all of them (for timing). Offsets and lengths count floats.
+ *
+ * <p>A backend lives for the whole process (see {@link Backends}); its kernels are compiled
+ * once. Its operations are thread-safe but serialised.
+ */
+public interface Backend {
+    /** The name it is selected by: {@code cpu}, {@code opencl}. */
+    String name();
+
+    /** The device it runs on, for people: e.g. {@code "NVIDIA H100 (NVIDIA CUDA, OpenCL 3.0)"}. */
+    String deviceDescription();
+
+    /** A buffer of {@code length} floats; its contents are undefined until written. */
+    DeviceBuffer allocate(long length);
+
+    /** A new buffer holding a copy of {@code values}. */
+    default DeviceBuffer upload(float[] values) {
+        DeviceBuffer b = allocate(values.length);
+        b.write(0, values, 0, values.length);
+        return b;
+    }
+
+    /**
+     * Copies floats {@code [srcOff .. srcOff+n)} of {@code src} to {@code dst} from {@code dstOff} on,
+     * without a round trip through the host. Within one buffer the two ranges must not overlap.
+     */
+    void copy(DeviceBuffer src, long srcOff, DeviceBuffer dst, long dstOff, long n);
+
+    /**
+     * {@code C = alpha * op(A) * op(B) + beta * C} on row-major matrices, with the same meaning
+     * of arguments as {@link dev.selfee.engine.kernel.Gemm#gemm}: op(A) is m×k, op(B) is k×n,
+     * lda/ldb/ldc are row strides as stored. When beta is 0, C is not read.
+     */
+    void gemm(boolean transA, boolean transB, int m, int n, int k,
+              float alpha, DeviceBuffer a, long aOff, int lda,
+              DeviceBuffer b, long bOff, int ldb,
+              float beta, DeviceBuffer c, long cOff, int ldc);
+
+    /** {@code out[i] = a[i] + b[i]} for i &lt; n; out may be a or b. */
+    void add(DeviceBuffer a, DeviceBuffer b, DeviceBuffer out, int n);
+
+    /** {@code out[i] = a[i] * b[i]} for i &lt; n; out may be a or b. */
+    void mul(DeviceBuffer a, DeviceBuffer b, DeviceBuffer out, int n);
+
+    /** {@code out[i] = s * x[i]} for i &lt; n; out may be x. */
+    void scale(DeviceBuffer x, float s, DeviceBuffer out, int n);
+
+    /** {@code out[i] = x[i] * sigmoid(x[i])} for i &lt; n; out may be x. */
+    void silu(DeviceBuffer x, DeviceBuffer out, int n);
+
+    /** SiLU's backward: {@code dx[i] = dy[i] * s * (1 + x[i] * (1 - s))} with {@code s = sigmoid(x[i])}; dx may be dy. */
+    void siluBackward(DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dx, int n);
+
+    /** Softmax of each row of a contiguous rows×cols matrix (max-subtracted); out may be x. */
+    void softmaxRows(DeviceBuffer x, DeviceBuffer out, int rows, int cols);
+
+    /**
+     * Softmax's backward from its output y: {@code dx[r][j] = y[r][j] * (dy[r][j] - Σ_k dy[r][k] y[r][k])};
+     * dx may be dy.
+     */
+    void softmaxRowsBackward(DeviceBuffer y, DeviceBuffer dy, DeviceBuffer dx, int rows, int cols);
+
+    /**
+     * RMSNorm of each row of a contiguous rows×cols matrix, Llama-style:
+     * {@code out[r][j] = x[r][j] / sqrt(mean_j(x[r][j]²) + eps) * weight[j]}; out may be x.
+     */
+    void rmsNormRows(DeviceBuffer x, DeviceBuffer weight, DeviceBuffer out, int rows, int cols, float eps);
+
+    /**
+     * RMSNorm's backward: writes {@code dx} and <em>adds</em> the weight gradient to {@code dweight}
+     * (cols floats), as gradients accumulate; dx must be a buffer of its own. With {@code inv = 1/sqrt(mean(x²) + eps)} per row:
+     * {@code dx = inv * (dy*w - x * inv² * mean(dy*w*x))}, {@code dweight[j] += Σ_r dy[r][j] * x[r][j] * inv[r]}.
+     */
+    void rmsNormRowsBackward(DeviceBuffer x, DeviceBuffer weight, DeviceBuffer dy, DeviceBuffer dx, DeviceBuffer dweight,
+                             int rows, int cols, float eps);
+
+    /**
+     * One AdamW step (decoupled weight decay, as PyTorch's {@code torch.optim.AdamW}) on the first
+     * n values, updating {@code param}, {@code m} and {@code v} in place; {@code step} counts from 1:
+     * <pre>
+     * param -= lr * weightDecay * param
+     * m = beta1 * m + (1 - beta1) * grad;   v = beta2 * v + (1 - beta2) * grad²
+     * param -= lr * (m / (1 - beta1^step)) / (sqrt(v / (1 - beta2^step)) + eps)
+     * </pre>
+     */
+    void adamw(DeviceBuffer param, DeviceBuffer grad, DeviceBuffer m, DeviceBuffer v, int n,
+               float lr, float beta1, float beta2, float eps, float weightDecay, long step);
+
+    /** Waits until every queued kernel and transfer has finished. */
+    void synchronize();
+}
