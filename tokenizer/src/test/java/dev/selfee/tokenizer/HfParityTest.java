@@ -12,7 +12,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** Every text of tools/make_tokenizer_fixtures.py's corpus encodes and decodes exactly as HF tokenizers did. */
 class HfParityTest {
     @ParameterizedTest
-    @ValueSource(strings = {TestTokenizers.GPT2, TestTokenizers.MISTRAL, TestTokenizers.QWEN3})
+    @ValueSource(strings = {TestTokenizers.GPT2, TestTokenizers.MISTRAL, TestTokenizers.QWEN3, TestTokenizers.SYNTHETIC_BYTELEVEL,
+            TestTokenizers.SYNTHETIC_METASPACE, TestTokenizers.SYNTHETIC_GENERIC})
     void matchesHuggingFace(String name) {
         Tokenizer tok = TestTokenizers.get(name);
         List<String> failures = new ArrayList<>();

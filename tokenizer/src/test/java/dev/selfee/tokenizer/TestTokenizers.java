@@ -16,6 +16,8 @@ import java.util.zip.GZIPInputStream;
 /** The real tokenizers under test/resources/tokenizers, loaded once per test run, and their HF fixtures. */
 final class TestTokenizers {
     static final String GPT2 = "gpt2", MISTRAL = "mistral", QWEN3 = "qwen3";
+    static final String SYNTHETIC_BYTELEVEL = "synthetic_bytelevel", SYNTHETIC_METASPACE = "synthetic_metaspace",
+            SYNTHETIC_GENERIC = "synthetic_generic";
     private static final Map<String, Tokenizer> LOADED = new ConcurrentHashMap<>();
 
     private TestTokenizers() {}
@@ -34,7 +36,7 @@ final class TestTokenizers {
 
     private static Tokenizer load(String name) {
         Path d = dir(name);
-        if (Files.exists(d.resolve("encoder.json"))) return Tokenizer.load(d);
+        if (Files.exists(d.resolve("encoder.json")) || Files.exists(d.resolve("tokenizer.json"))) return Tokenizer.load(d);
         try {
             String config = Files.readString(d.resolve("tokenizer_config.json"));
             return Tokenizer.fromJson(gunzip(d.resolve("tokenizer.json.gz")), config);
