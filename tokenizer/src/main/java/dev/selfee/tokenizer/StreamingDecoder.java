@@ -35,4 +35,17 @@ public final class StreamingDecoder {
         prefixIndex = newPrefixIndex;
         return fresh;
     }
+
+    /**
+     * Ends the stream: returns the text still held back (a trailing U+FFFD from an incomplete character, or
+     * one the text really holds), or "" when there is none. The decoder starts afresh after it.
+     */
+    public String finish() {
+        String text = tokenizer.decode(ids, skipSpecialTokens);
+        String rest = text.length() > prefix.length() && text.startsWith(prefix) ? text.substring(prefix.length()) : "";
+        ids = new int[0];
+        prefix = "";
+        prefixIndex = 0;
+        return rest;
+    }
 }
