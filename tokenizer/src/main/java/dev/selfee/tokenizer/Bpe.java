@@ -145,7 +145,11 @@ final class Bpe {
         void mergeAll(MergeTable merges) {
             if (n < 2) return;
             Heap heap = new Heap(n);
-            for (int i = 0; i + 1 < n; i++) push(heap, merges, i, id[i], id[i + 1]);
+            for (int i = 0; i + 1 < n; i++) {
+                int slot = merges.find(id[i], id[i + 1]);
+                if (slot >= 0) heap.append(((long) merges.rank(slot) << 32) | i, merges.merged(slot));
+            }
+            heap.heapify();
             while (heap.size > 0) {
                 long top = heap.keys[0];
                 int newId = heap.vals[0];
@@ -207,10 +211,28 @@ final class Bpe {
             vals[i] = v;
         }
 
+        /** Adds without ordering; call {@link #heapify()} before popping. */
+        void append(long k, int v) {
+            if (size == keys.length) {
+                keys = Arrays.copyOf(keys, size * 2);
+                vals = Arrays.copyOf(vals, size * 2);
+            }
+            keys[size] = k;
+            vals[size++] = v;
+        }
+
+        /** Orders the heap bottom-up in linear time. */
+        void heapify() {
+            for (int i = (size >>> 1) - 1; i >= 0; i--) siftDown(i, keys[i], vals[i]);
+        }
+
         void pop() {
             long k = keys[--size];
             int v = vals[size];
-            int i = 0;
+            siftDown(0, k, v);
+        }
+
+        private void siftDown(int i, long k, int v) {
             while (true) {
                 int c = 2 * i + 1;
                 if (c >= size) break;
