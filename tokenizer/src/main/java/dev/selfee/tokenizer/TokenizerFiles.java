@@ -37,8 +37,13 @@ final class TokenizerFiles {
 
     private static Tokenizer loadJson(Path tokenizerJson) {
         Path config = tokenizerJson.resolveSibling("tokenizer_config.json");
-        String configText = Files.isRegularFile(config) ? read(config) : null;
-        return fromJson(read(tokenizerJson), configText, tokenizerJson.toString());
+        Path specialMap = tokenizerJson.resolveSibling("special_tokens_map.json");
+        Path template = tokenizerJson.resolveSibling("chat_template.jinja");
+        TokenizerFiles f = new TokenizerFiles(tokenizerJson.toString());
+        return f.build(parse(read(tokenizerJson), tokenizerJson.toString()),
+                Files.isRegularFile(config) ? parse(read(config), config.toString()) : null,
+                Files.isRegularFile(specialMap) ? parse(read(specialMap), specialMap.toString()) : null,
+                Files.isRegularFile(template) ? read(template) : null);
     }
 
     private static String read(Path p) {
@@ -60,10 +65,10 @@ final class TokenizerFiles {
 
     static Tokenizer fromJson(String tokenizerJson, String configJson, String file) {
         return new TokenizerFiles(file).build(parse(tokenizerJson, file),
-                configJson == null ? null : parse(configJson, Path.of(file).resolveSibling("tokenizer_config.json").toString()));
+                configJson == null ? null : parse(configJson, "tokenizer_config.json"), null, null);
     }
 
-    private Tokenizer build(JsonNode root, JsonNode config) {
+    private Tokenizer build(JsonNode root, JsonNode config, JsonNode specialTokensMap, String chatTemplateFile) {
         if (!root.isObject()) throw fail("the top level is not a JSON object");
         Normalizer normalizer = normalizer(root.path("normalizer"), "normalizer");
         PreTokenizer pre = preTokenizer(root.path("pre_tokenizer"), "pre_tokenizer");
@@ -79,18 +84,33 @@ final class TokenizerFiles {
                     t.path("single_word").asBoolean(false), t.path("lstrip").asBoolean(false),
                     t.path("rstrip").asBoolean(false), t.path("normalized").asBoolean(true), t.path("special").asBoolean(false)));
         }
-        String unk = root.path("model").path("unk_token").isTextual() ? root.path("model").path("unk_token").asText() : null;
-        Tokenizer.SpecialTokenNames names = config == null ? new Tokenizer.SpecialTokenNames(null, null, null, unk)
-                : new Tokenizer.SpecialTokenNames(tokenName(config, "bos_token"), tokenName(config, "eos_token"),
-                        tokenName(config, "pad_token"), unk != null ? unk : tokenName(config, "unk_token"));
-        return new Tokenizer(normalizer, pre, model, post, decoder, added, names);
+        String unk = textOrNull(root.path("model"), "unk_token");
+        Tokenizer.Config cfg = new Tokenizer.Config(tokenName(config, specialTokensMap, "bos_token"),
+                tokenName(config, specialTokensMap, "eos_token"), tokenName(config, specialTokensMap, "pad_token"),
+                unk != null ? unk : tokenName(config, specialTokensMap, "unk_token"),
+                chatTemplateFile != null ? chatTemplateFile : chatTemplate(config));
+        return new Tokenizer(normalizer, pre, model, post, decoder, added, cfg);
     }
 
-    /** tokenizer_config.json writes a token as a string or as {"content": ...}. */
-    private static String tokenName(JsonNode config, String field) {
-        JsonNode n = config.path(field);
-        if (n.isTextual()) return n.asText();
-        if (n.isObject() && n.path("content").isTextual()) return n.path("content").asText();
+    /** A token name from tokenizer_config.json, else special_tokens_map.json: a string or {"content": ...}; null when absent. */
+    private static String tokenName(JsonNode config, JsonNode specialTokensMap, String field) {
+        for (JsonNode source : new JsonNode[] {config, specialTokensMap}) {
+            if (source == null) continue;
+            JsonNode n = source.path(field);
+            if (n.isTextual()) return n.asText();
+            if (n.isObject() && n.path("content").isTextual()) return n.path("content").asText();
+        }
+        return null;
+    }
+
+    /** chat_template: a string, or a list of {"name", "template"} of which "default" is the one used. */
+    private static String chatTemplate(JsonNode config) {
+        if (config == null) return null;
+        JsonNode t = config.path("chat_template");
+        if (t.isTextual()) return t.asText();
+        for (JsonNode named : t) {
+            if ("default".equals(named.path("name").asText()) && named.path("template").isTextual()) return named.path("template").asText();
+        }
         return null;
     }
 
@@ -117,7 +137,7 @@ final class TokenizerFiles {
         String eot = "<|endoftext|>";
         if (vocab.containsKey(eot)) added.add(new AddedToken(vocab.get(eot), eot, false, false, false, false, true));
         return new Tokenizer(null, new PreTokenizer.ByteLevel(false, true), model, new PostProcessor.Identity(),
-                new Decoder.ByteLevel(), added, new Tokenizer.SpecialTokenNames(eot, eot, null, eot));
+                new Decoder.ByteLevel(), added, new Tokenizer.Config(eot, eot, null, eot, null));
     }
 
     // ---- components ----

@@ -41,6 +41,27 @@ class TokenizerApiTest {
     }
 
     @Test
+    void chatTemplateComesFromTheConfig() {
+        assertTrue(TestTokenizers.get(TestTokenizers.QWEN3).chatTemplate().contains("<|im_start|>"));
+        assertNull(TestTokenizers.get(TestTokenizers.MISTRAL).chatTemplate());
+        assertNull(TestTokenizers.get(TestTokenizers.GPT2).chatTemplate());
+    }
+
+    @Test
+    void specialTokensMapAndTemplateFileBesideTokenizerJson(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("tokenizer.json"), TestTokenizers.gunzip(TestTokenizers.dir(TestTokenizers.MISTRAL).resolve("tokenizer.json.gz")));
+        Files.writeString(dir.resolve("special_tokens_map.json"), "{\"bos_token\": {\"content\": \"<s>\"}, \"eos_token\": \"</s>\", \"pad_token\": \"<unk>\"}");
+        Files.writeString(dir.resolve("tokenizer_config.json"), "{\"pad_token\": null, \"chat_template\": [{\"name\": \"tool_use\", \"template\": \"T\"}, {\"name\": \"default\", \"template\": \"D\"}]}");
+        Tokenizer t = Tokenizer.load(dir);
+        assertEquals(1, t.bosId());
+        assertEquals(2, t.eosId());
+        assertEquals(0, t.padId());
+        assertEquals("D", t.chatTemplate());
+        Files.writeString(dir.resolve("chat_template.jinja"), "{{ messages }}");
+        assertEquals("{{ messages }}", Tokenizer.load(dir.resolve("tokenizer.json")).chatTemplate());
+    }
+
+    @Test
     void mistralSpecialTokens() {
         Tokenizer t = TestTokenizers.get(TestTokenizers.MISTRAL);
         assertEquals(32000, t.vocabSize());
