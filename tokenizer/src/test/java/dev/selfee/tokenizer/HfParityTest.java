@@ -31,6 +31,24 @@ class HfParityTest {
         assertEquals(List.of(), failures, name + ": " + failures.size() + " mismatches of " + count + " texts");
     }
 
+    /** 400 seeded random strings per tokenizer (hf_random.json) encode and decode exactly as in HF. */
+    @ParameterizedTest
+    @ValueSource(strings = {TestTokenizers.GPT2, TestTokenizers.MISTRAL, TestTokenizers.QWEN3, TestTokenizers.SYNTHETIC_BYTELEVEL,
+            TestTokenizers.SYNTHETIC_METASPACE, TestTokenizers.SYNTHETIC_GENERIC})
+    void matchesHuggingFaceOnRandomText(String name) {
+        Tokenizer tok = TestTokenizers.get(name);
+        List<String> failures = new ArrayList<>();
+        JsonNode rows = TestTokenizers.json(name, "hf_random.json");
+        for (JsonNode row : rows) {
+            String text = row.get("text").asText();
+            int[] ids = ints(row.get("ids"));
+            check(failures, text, "ids", ids, tok.encode(text, true));
+            String decoded = tok.decode(ids, false);
+            if (!decoded.equals(row.get("decoded").asText())) failures.add(quote(text) + " decoded " + quote(decoded) + " expected " + quote(row.get("decoded").asText()));
+        }
+        assertEquals(List.of(), failures, name + ": " + failures.size() + " mismatches of " + rows.size() + " texts");
+    }
+
     /** Where HF's decode gives the text back, ours does too (NFC normalization and SentencePiece spaces are why it may not). */
     @ParameterizedTest
     @ValueSource(strings = {TestTokenizers.GPT2, TestTokenizers.MISTRAL, TestTokenizers.QWEN3})

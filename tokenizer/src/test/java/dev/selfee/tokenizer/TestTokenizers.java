@@ -52,8 +52,12 @@ final class TestTokenizers {
     }
 
     static JsonNode fixtures(String name) {
+        return json(name, "hf_encodings.json");
+    }
+
+    static JsonNode json(String name, String file) {
         try {
-            return new ObjectMapper().readTree(dir(name).resolve("hf_encodings.json").toFile());
+            return new ObjectMapper().readTree(dir(name).resolve(file).toFile());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
