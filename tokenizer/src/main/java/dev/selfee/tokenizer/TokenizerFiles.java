@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -118,8 +117,7 @@ final class TokenizerFiles {
         TokenizerFiles f = new TokenizerFiles(encoder.toString());
         JsonNode enc = parse(read(encoder), encoder.toString());
         Map<String, Integer> vocab = new HashMap<>(enc.size() * 2);
-        for (Iterator<Map.Entry<String, JsonNode>> it = enc.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : enc.properties()) {
             if (!e.getValue().canConvertToInt()) throw f.fail("the id of \"" + e.getKey() + "\" is not an integer");
             vocab.put(e.getKey(), e.getValue().asInt());
         }
@@ -204,8 +202,7 @@ final class TokenizerFiles {
         JsonNode v = n.path("vocab");
         if (!v.isObject()) throw fail("model.vocab is not an object of token → id");
         Map<String, Integer> vocab = new HashMap<>(v.size() * 2);
-        for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : v.properties()) {
             if (!e.getValue().canConvertToInt()) throw fail("model.vocab: the id of \"" + e.getKey() + "\" is not an integer");
             vocab.put(e.getKey(), e.getValue().asInt());
         }
