@@ -228,14 +228,18 @@ public final class Tokenizer {
     }
 
     private static String withoutLoneSurrogates(String s) {
-        StringBuilder sb = null;
-        for (int i = 0; i < s.length(); i++) {
+        int n = s.length(), i = 0;
+        while (i < n && !Character.isSurrogate(s.charAt(i))) i++;
+        if (i == n) return s; // the common case: no surrogates at all
+        StringBuilder sb = new StringBuilder(n).append(s, 0, i);
+        for (; i < n; i++) {
             char c = s.charAt(i);
-            boolean lone = Character.isHighSurrogate(c) ? !(i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1)))
-                    : Character.isLowSurrogate(c) && !(i > 0 && Character.isHighSurrogate(s.charAt(i - 1)));
-            if (lone && sb == null) sb = new StringBuilder(s.length()).append(s, 0, i);
-            if (sb != null) sb.append(lone ? '\uFFFD' : c);
+            if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                sb.append(c).append(s.charAt(++i));
+            } else {
+                sb.append(Character.isSurrogate(c) ? '\uFFFD' : c);
+            }
         }
-        return sb == null ? s : sb.toString();
+        return sb.toString();
     }
 }

@@ -140,5 +140,6 @@ class TokenizerApiTest {
         Tokenizer t = TestTokenizers.get(TestTokenizers.QWEN3);
         assertArrayEquals(t.encode("a\uFFFDb"), t.encode("a\uD800b"));
         assertArrayEquals(t.encode("\uFFFD"), t.encode("\uDC00"));
+        assertArrayEquals(t.encode("😀\uFFFD😀\uFFFD"), t.encode("😀\uD800😀\uDBFF"));
     }
 }
