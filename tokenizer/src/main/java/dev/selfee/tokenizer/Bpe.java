@@ -147,19 +147,23 @@ final class Bpe {
             Heap heap = new Heap(n);
             for (int i = 0; i + 1 < n; i++) {
                 int slot = merges.find(id[i], id[i + 1]);
-                if (slot >= 0) heap.append(((long) merges.rank(slot) << 32) | i, merges.merged(slot));
+                if (slot >= 0) heap.append(((long) merges.rank(slot) << 32) | i, pair(id[i], id[i + 1]), merges.merged(slot));
             }
             heap.heapify();
             while (heap.size > 0) {
-                long top = heap.keys[0];
+                long top = heap.keys[0], pushedPair = heap.pairs[0];
                 int newId = heap.vals[0];
                 heap.pop();
                 int pos = (int) top;
                 if (dead[pos]) continue;
                 int right = next[pos];
                 if (right >= n) continue;
-                int slot = merges.find(id[pos], id[right]);
-                if (slot < 0 || merges.merged(slot) != newId) continue; // an expired entry
+                // an entry is expired unless the pair there still merges into the same token (HF's test); the
+                // pair it was pushed for passes without a lookup
+                if (pair(id[pos], id[right]) != pushedPair) {
+                    int slot = merges.find(id[pos], id[right]);
+                    if (slot < 0 || merges.merged(slot) != newId) continue;
+                }
                 id[pos] = newId;
                 dead[right] = true;
                 next[pos] = next[right];
@@ -169,9 +173,13 @@ final class Bpe {
             }
         }
 
+        private static long pair(int left, int right) {
+            return ((long) left << 32) | (right & 0xFFFFFFFFL);
+        }
+
         private static void push(Heap heap, MergeTable merges, int pos, int left, int right) {
             int slot = merges.find(left, right);
-            if (slot >= 0) heap.push(((long) merges.rank(slot) << 32) | pos, merges.merged(slot));
+            if (slot >= 0) heap.push(((long) merges.rank(slot) << 32) | pos, pair(left, right), merges.merged(slot));
         }
 
         int[] ids() {
@@ -183,66 +191,71 @@ final class Bpe {
         }
     }
 
-    /** A binary min-heap of (rank << 32 | position) keys, each with the merged id it was pushed for. */
+    /** A binary min-heap of (rank << 32 | position) keys, each with the pair and the merged id it was pushed for. */
     private static final class Heap {
-        long[] keys;
+        long[] keys, pairs;
         int[] vals;
         int size;
 
         Heap(int cap) {
             keys = new long[Math.max(cap, 4)];
-            vals = new int[Math.max(cap, 4)];
+            pairs = new long[keys.length];
+            vals = new int[keys.length];
         }
 
-        void push(long k, int v) {
-            if (size == keys.length) {
-                keys = Arrays.copyOf(keys, size * 2);
-                vals = Arrays.copyOf(vals, size * 2);
-            }
+        private void grow() {
+            keys = Arrays.copyOf(keys, size * 2);
+            pairs = Arrays.copyOf(pairs, size * 2);
+            vals = Arrays.copyOf(vals, size * 2);
+        }
+
+        void push(long k, long p, int v) {
+            if (size == keys.length) grow();
             int i = size++;
             while (i > 0) {
-                int p = (i - 1) >>> 1;
-                if (keys[p] <= k) break;
-                keys[i] = keys[p];
-                vals[i] = vals[p];
-                i = p;
+                int parent = (i - 1) >>> 1;
+                if (keys[parent] <= k) break;
+                keys[i] = keys[parent];
+                pairs[i] = pairs[parent];
+                vals[i] = vals[parent];
+                i = parent;
             }
             keys[i] = k;
+            pairs[i] = p;
             vals[i] = v;
         }
 
         /** Adds without ordering; call {@link #heapify()} before popping. */
-        void append(long k, int v) {
-            if (size == keys.length) {
-                keys = Arrays.copyOf(keys, size * 2);
-                vals = Arrays.copyOf(vals, size * 2);
-            }
+        void append(long k, long p, int v) {
+            if (size == keys.length) grow();
             keys[size] = k;
+            pairs[size] = p;
             vals[size++] = v;
         }
 
         /** Orders the heap bottom-up in linear time. */
         void heapify() {
-            for (int i = (size >>> 1) - 1; i >= 0; i--) siftDown(i, keys[i], vals[i]);
+            for (int i = (size >>> 1) - 1; i >= 0; i--) siftDown(i, keys[i], pairs[i], vals[i]);
         }
 
         void pop() {
-            long k = keys[--size];
-            int v = vals[size];
-            siftDown(0, k, v);
+            int last = --size;
+            siftDown(0, keys[last], pairs[last], vals[last]);
         }
 
-        private void siftDown(int i, long k, int v) {
+        private void siftDown(int i, long k, long p, int v) {
             while (true) {
                 int c = 2 * i + 1;
                 if (c >= size) break;
                 if (c + 1 < size && keys[c + 1] < keys[c]) c++;
                 if (keys[c] >= k) break;
                 keys[i] = keys[c];
+                pairs[i] = pairs[c];
                 vals[i] = vals[c];
                 i = c;
             }
             keys[i] = k;
+            pairs[i] = p;
             vals[i] = v;
         }
     }
