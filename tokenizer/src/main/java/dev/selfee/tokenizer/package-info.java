@@ -5,7 +5,7 @@
  * ({@code tokenizer.json}, {@code tokenizer_config.json}, or GPT-2's {@code encoder.json} + {@code vocab.bpe});
  * {@code encode}/{@code decode} convert text and ids; {@link dev.selfee.tokenizer.StreamingDecoder} turns
  * generated ids into text as they come. BPE models in both families are implemented: byte-level (GPT-2,
- * Llama 3, Qwen2/3) and SentencePiece-style with byte fallback (Llama 2, Mistral, Gemma). Any other
+ * Llama 3, Qwen2/3) and SentencePiece-style with byte fallback (Llama 2, Mistral). Any other
  * component type in a tokenizer.json is refused when loading, with the file, the field and the type.
  */
 package dev.selfee.tokenizer;
