@@ -5,10 +5,11 @@ import java.util.Arrays;
 /**
  * GPT-2's reversible map between bytes and printable characters: printable Latin-1 bytes map to
  * themselves, the other 68 bytes to U+0100 onwards, so that every byte string is a visible string.
+ * Byte-level vocabularies (GPT-2, Llama 3, Qwen) are written in this alphabet.
  */
-final class ByteLevelAlphabet {
+public final class ByteLevelAlphabet {
     /** The character standing for each byte. */
-    static final char[] BYTE_TO_CHAR = new char[256];
+    private static final char[] BYTE_TO_CHAR = new char[256];
     /** The byte each character stands for, or -1; indexed by char up to U+0143. */
     private static final short[] CHAR_TO_BYTE = new short[0x144];
 
@@ -25,13 +26,18 @@ final class ByteLevelAlphabet {
 
     private ByteLevelAlphabet() {}
 
+    /** The character standing for byte {@code b} (0..255). */
+    public static char charOf(int b) {
+        return BYTE_TO_CHAR[b & 0xFF];
+    }
+
     /** The byte a character stands for, or -1 when it is not in the alphabet. */
-    static int byteOf(int cp) {
+    public static int byteOf(int cp) {
         return cp >= 0 && cp < CHAR_TO_BYTE.length ? CHAR_TO_BYTE[cp] : -1;
     }
 
-    /** The UTF-8 bytes of {@code s}, each written as its alphabet character. */
-    static String encode(String s) {
+    /** The UTF-8 bytes of {@code s} (lone surrogates not allowed), each written as its alphabet character. */
+    public static String encode(String s) {
         int n = s.length();
         char[] out = new char[n * 3]; // a char is at most 3 bytes; a surrogate pair (2 chars) is 4
         int o = 0;

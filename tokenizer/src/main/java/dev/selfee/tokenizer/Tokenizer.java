@@ -127,6 +127,23 @@ public final class Tokenizer {
         return postProcessor == null ? out : postProcessor.process(out, addSpecialTokens);
     }
 
+    /**
+     * The words the model would encode for {@code text}: normalized and pre-tokenized, in the model's alphabet
+     * (byte-level tokenizers write a space as Ġ), with no added-token matching. HF's
+     * {@code pre_tokenizer.pre_tokenize_str(normalizer.normalize_str(text))}; a BPE trainer counts these.
+     */
+    public List<String> preTokenize(String text) {
+        text = withoutLoneSurrogates(text);
+        String normalized = normalizer == null ? text : normalizer.normalize(text);
+        List<String> words = new ArrayList<>();
+        if (preTokenizer == null) {
+            if (!normalized.isEmpty()) words.add(normalized);
+        } else {
+            preTokenizer.split(normalized, true, words);
+        }
+        return words;
+    }
+
     /** The text of {@code ids}, special tokens included. */
     public String decode(int[] ids) {
         return decode(ids, false);

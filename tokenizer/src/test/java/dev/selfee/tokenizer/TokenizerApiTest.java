@@ -41,6 +41,17 @@ class TokenizerApiTest {
     }
 
     @Test
+    void preTokenizeShowsTheWordsTheModelSees() {
+        assertEquals(List.of("Hello", "Ġworld", ",", "Ġ", "1", "2", "3", "ĠâĤ¬"),
+                TestTokenizers.get(TestTokenizers.QWEN3).preTokenize("Hello world, 123 €"));
+        assertEquals(List.of("▁Hello▁world"), TestTokenizers.get(TestTokenizers.MISTRAL).preTokenize("Hello world"));
+        assertEquals("ĠâĤ¬", ByteLevelAlphabet.encode(" €"));
+        assertEquals('Ġ', ByteLevelAlphabet.charOf(' '));
+        assertEquals(' ', ByteLevelAlphabet.byteOf('Ġ'));
+        assertEquals(-1, ByteLevelAlphabet.byteOf('€'));
+    }
+
+    @Test
     void chatTemplateComesFromTheConfig() {
         assertTrue(TestTokenizers.get(TestTokenizers.QWEN3).chatTemplate().contains("<|im_start|>"));
         assertNull(TestTokenizers.get(TestTokenizers.MISTRAL).chatTemplate());
