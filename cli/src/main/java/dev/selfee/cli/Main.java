@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code selfee} command: one subcommand per job. */
 @Command(name = "selfee", mixinStandardHelpOptions = true, version = "selfee 0.1.0",
         description = "Pure-JVM preference alignment of language models with SPA.",
-        subcommands = {BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {BenchCommand.class, TrainTokenizerCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
