@@ -18,6 +18,7 @@ Templates come from two places:
     transformers' render_jinja_template, the function apply_chat_template calls;
 plus small "feature" templates that exercise interpreter features real templates rely on.
 """
+import datetime
 import json
 import os
 import subprocess
@@ -26,6 +27,7 @@ import tarfile
 import tempfile
 
 from transformers import AutoTokenizer
+from transformers.utils import chat_template_utils
 from transformers.utils.chat_template_utils import render_jinja_template
 
 OUT = os.path.join("tokenizer", "src", "test", "resources", "chat_templates")
@@ -169,6 +171,147 @@ GEMMA_IT = (
     "message['content'] | trim + '<end_of_turn>\n' }}{% endfor %}{% if add_generation_prompt %}{{'<start_of_turn>model\n'}}{% endif %}"
 )
 
+DEEPSEEK_R1_DISTILL = (
+    "{% if not add_generation_prompt is defined %}{% set add_generation_prompt = false %}{% endif %}{% set ns = namespace("
+    "is_first=false, is_tool=false, is_output_first=true, system_prompt='') %}{%- for message in messages %}{%- if message['role'] "
+    "== 'system' %}{% set ns.system_prompt = message['content'] %}{%- endif %}{%- endfor %}{{bos_token}}{{ns.system_prompt}}"
+    "{%- for message in messages %}{%- if message['role'] == 'user' %}{%- set ns.is_tool = false -%}{{'<\uff5cUser\uff5c>' + "
+    "message['content']}}{%- endif %}{%- if message['role'] == 'assistant' and message['content'] is none %}{%- set ns.is_tool = "
+    "false -%}{%- for tool in message['tool_calls']%}{%- if not ns.is_first %}{{'<\uff5cAssistant\uff5c><\uff5ctool\u2581calls"
+    "\u2581begin\uff5c><\uff5ctool\u2581call\u2581begin\uff5c>' + tool['type'] + '<\uff5ctool\u2581sep\uff5c>' + tool['function']"
+    "['name'] + '\\n' + '```json' + '\\n' + tool['function']['arguments'] + '\\n' + '```' + '<\uff5ctool\u2581call\u2581end\uff5c>'}}"
+    "{%- set ns.is_first = true -%}{%- else %}{{'\\n' + '<\uff5ctool\u2581call\u2581begin\uff5c>' + tool['type'] + '<\uff5ctool"
+    "\u2581sep\uff5c>' + tool['function']['name'] + '\\n' + '```json' + '\\n' + tool['function']['arguments'] + '\\n' + '```' + "
+    "'<\uff5ctool\u2581call\u2581end\uff5c>'}}{{'<\uff5ctool\u2581calls\u2581end\uff5c><\uff5cend\u2581of\u2581sentence\uff5c>'}}"
+    "{%- endif %}{%- endfor %}{%- endif %}{%- if message['role'] == 'assistant' and message['content'] is not none %}{%- if "
+    "ns.is_tool %}{{'<\uff5ctool\u2581outputs\u2581end\uff5c>' + message['content'] + '<\uff5cend\u2581of\u2581sentence\uff5c>'}}"
+    "{%- set ns.is_tool = false -%}{%- else %}{% set content = message['content'] %}{% if '</think>' in content %}{% set content = "
+    "content.split('</think>')[-1] %}{% endif %}{{'<\uff5cAssistant\uff5c>' + content + '<\uff5cend\u2581of\u2581sentence\uff5c>'}}"
+    "{%- endif %}{%- endif %}{%- if message['role'] == 'tool' %}{%- set ns.is_tool = true -%}{%- if ns.is_output_first %}"
+    "{{'<\uff5ctool\u2581outputs\u2581begin\uff5c><\uff5ctool\u2581output\u2581begin\uff5c>' + message['content'] + '<\uff5ctool"
+    "\u2581output\u2581end\uff5c>'}}{%- set ns.is_output_first = false %}{%- else %}{{'\\n<\uff5ctool\u2581output\u2581begin\uff5c>'"
+    " + message['content'] + '<\uff5ctool\u2581output\u2581end\uff5c>'}}{%- endif %}{%- endif %}{%- endfor -%}{% if ns.is_tool %}"
+    "{{'<\uff5ctool\u2581outputs\u2581end\uff5c>'}}{% endif %}{% if add_generation_prompt and not ns.is_tool %}"
+    "{{'<\uff5cAssistant\uff5c>'}}{% endif %}"
+)
+
+LLAMA3_3_GENERATION = """{{- bos_token }}
+{%- if custom_tools is defined %}
+    {%- set tools = custom_tools %}
+{%- endif %}
+{%- if not tools_in_user_message is defined %}
+    {%- set tools_in_user_message = true %}
+{%- endif %}
+{%- if not date_string is defined %}
+    {%- set date_string = "26 Jul 2024" %}
+{%- endif %}
+{%- if not tools is defined %}
+    {%- set tools = none %}
+{%- endif %}
+
+{#- This block extracts the system message, so we can slot it into the right place. #}
+{%- if messages[0]['role'] == 'system' %}
+    {%- set system_message = messages[0]['content']|trim %}
+    {%- set messages = messages[1:] %}
+{%- else %}
+    {%- set system_message = "" %}
+{%- endif %}
+
+{#- System message + builtin tools #}
+{{- "<|start_header_id|>system<|end_header_id|>\\n\\n" }}
+{%- if builtin_tools is defined or tools is not none %}
+    {{- "Environment: ipython\\n" }}
+{%- endif %}
+{%- if builtin_tools is defined %}
+    {{- "Tools: " + builtin_tools | reject('equalto', 'code_interpreter') | join(", ") + "\\n\\n"}}
+{%- endif %}
+{{- "Cutting Knowledge Date: December 2023\\n" }}
+{{- "Today Date: " + date_string + "\\n\\n" }}
+{%- if tools is not none and not tools_in_user_message %}
+    {{- "You have access to the following functions. To call a function, please respond with JSON for a function call." }}
+    {{- 'Respond in the format {"name": function name, "parameters": dictionary of argument name and its value}.' }}
+    {{- "Do not use variables.\\n\\n" }}
+    {%- for t in tools %}
+        {{- t | tojson(indent=4) }}
+        {{- "\\n\\n" }}
+    {%- endfor %}
+{%- endif %}
+{{- system_message }}
+{{- "<|eot_id|>" }}
+
+{#- Custom tools are passed in a user message with some extra guidance #}
+{%- if tools_in_user_message and not tools is none %}
+    {#- Extract the first user message so we can plug it in here #}
+    {%- if messages | length != 0 %}
+        {%- set first_user_message = messages[0]['content']|trim %}
+        {%- set messages = messages[1:] %}
+    {%- else %}
+        {{- raise_exception("Cannot put tools in the first user message when there's no first user message!") }}
+    {%- endif %}
+    {{- '<|start_header_id|>user<|end_header_id|}\\n\\n' -}}
+    {{- "Given the following functions, please respond with a JSON for a function call " }}
+    {{- "with its proper arguments that best answers the given prompt.\\n\\n" }}
+    {{- 'Respond in the format {"name": function name, "parameters": dictionary of argument name and its value}.' }}
+    {{- "Do not use variables.\\n\\n" }}
+    {%- for t in tools %}
+        {{- t | tojson(indent=4) }}
+        {{- "\\n\\n" }}
+    {%- endfor %}
+    {{- first_user_message + "<|eot_id|>" }}
+{%- endif %}
+
+{%- for message in messages %}
+    {%- if not (message.role == 'ipython' or message.role == 'tool' or 'tool_calls' in message) %}
+        {%- if message.role == "assistant" %}
+            {{- "<|start_header_id|>assistant<|end_header_id|>\\n\\n" }}
+            {%- generation %}
+            {{- message['content'] | trim }}
+            {%- endgeneration %}
+            {{- "<|eot_id|>" }}
+        {%- else %}
+            {{- "<|start_header_id|>" + message['role'] + "<|end_header_id|>\\n\\n" + message['content'] | trim + "<|eot_id|>" }}
+        {%- endif %}
+    {%- elif 'tool_calls' in message %}
+        {%- if not message.tool_calls|length == 1 %}
+            {{- raise_exception("This model only supports single tool-calls at once!") }}
+        {%- endif %}
+        {%- set tool_call = message.tool_calls[0].function %}
+        {%- if builtin_tools is defined and tool_call.name in builtin_tools %}
+            {{- "<|start_header_id|>assistant<|end_header_id|>\\n\\n" -}}
+            {{- "<|python_tag|>" + tool_call.name + ".call(" }}
+            {%- for arg_name, arg_val in tool_call.arguments | items %}
+                {{- arg_name + '="' + arg_val + '"' }}
+                {%- if not loop.last %}
+                    {{- ", " }}
+                {%- endif %}
+            {%- endfor %}
+            {{- ")" }}
+        {%- else  %}
+            {{- "<|start_header_id|>assistant<|end_header_id|>\\n\\n" -}}
+            {{- '{"name": "' + tool_call.name + '", ' }}
+            {{- '"parameters": ' }}
+            {{- tool_call.arguments | tojson }}
+            {{- "}" }}
+        {%- endif %}
+        {%- if builtin_tools is defined %}
+            {{- "<|eom_id|>" }}
+        {%- else %}
+            {{- "<|eot_id|>" }}
+        {%- endif %}
+    {%- elif message.role == "tool" or message.role == "ipython" %}
+        {{- "<|start_header_id|>ipython<|end_header_id|>\\n\\n" }}
+        {%- if message.content is mapping or message.content is iterable %}
+            {{- message.content | tojson }}
+        {%- else %}
+            {{- message.content }}
+        {%- endif %}
+        {{- "<|eot_id|>" }}
+    {%- endif %}
+{%- endfor %}
+{%- if add_generation_prompt %}
+    {{- "<|start_header_id|>assistant<|end_header_id|>\\n\\n" }}
+{%- endif %}"""
+
 EMBEDDED = {
     "zephyr": (ZEPHYR, "HuggingFaceH4/zephyr-7b-beta tokenizer_config.json (transcribed)", "MIT",
                {"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>"}),
@@ -182,6 +325,12 @@ EMBEDDED = {
                          "Apache-2.0", {"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>"}),
     "mistral_v3_style": (MISTRAL_V3_STYLE, "mistralai/Mistral-7B-Instruct-v0.3 template with its tool-calling branches removed",
                          "Apache-2.0", {"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>"}),
+    "deepseek_r1_distill": (DEEPSEEK_R1_DISTILL, "deepseek-ai/DeepSeek-R1-Distill-Qwen-32B tokenizer_config.json (a public mirror, transcribed)",
+                            "MIT", {"bos_token": "<\uff5cbegin\u2581of\u2581sentence\uff5c>", "eos_token": "<\uff5cend\u2581of\u2581sentence\uff5c>",
+                                    "pad_token": "<\uff5cend\u2581of\u2581sentence\uff5c>"}),
+    "llama3_3_generation": (LLAMA3_3_GENERATION, "Llama-3.3-70B-Instruct template with {% generation %} markers, from "
+                            "marin-community/marin experiments/llama.py (transcribed)", "Apache-2.0 (marin); template by Meta, "
+                            "Llama 3.3 Community License", {"bos_token": "<|begin_of_text|>", "eos_token": "<|eot_id|>"}),
     "gemma_it": (GEMMA_IT, "google/gemma-7b-it tokenizer_config.json (transcribed)", "Gemma Terms of Use",
                  {"bos_token": "<bos>", "eos_token": "<eos>", "pad_token": "<pad>", "unk_token": "<unk>"}),
 }
@@ -206,6 +355,14 @@ FEATURES = {
 {{ {'a': [1, {'b': none}], 'c': {}} | tojson(indent=2) }}
 {{ [3, 1, 2] | sort }} {{ [3, 1, 2] | sort(reverse=true) | first }} {{ ['b', 'A', 'c'] | sort }} {{ [1, 2, 3] | sum }} {{ [4, 9] | max }} {{ -3 | abs }} {{ '42' | int + 1 }} {{ '2.5' | float }} {{ 3.7 | round }} {{ 'abc' | reverse }} {{ 'a\nb' | indent(2) }}
 {{ range(3) | list }} {{ range(1, 10, 3) | list }} {{ dict(a=1) }} {{ 'x' | replace('x', 'y') }} {{ 'Tit le' | lower }} {{ messages | length }} {{ [1, 2] | join }}""",
+    "feature_scoping": """{%- set x = 'outer' -%}
+{%- for i in [1, 2] -%}{%- set x = 'inner' ~ i -%}{%- for j in 'ab' -%}{{ loop.index }}{{ j }}{{ i }}{{ x }} {% endfor -%}{%- endfor -%}
+[{{ x }}]
+{%- if true %}{% set y = 'if-set' %}{% endif %} {{ y }}
+{%- macro outer_value() %}{{ x }}{% endmacro %} {{ outer_value() }}
+{% for a, b in [[1, 'one'], [2, 'two']] %}{{ a }}={{ b }}{{ ',' if not loop.last }}{% endfor %}
+{% for m in messages %}{{ loop.previtem.role if loop.previtem is defined else '-' }}>{{ m.role }}<{{ loop.nextitem.role if loop.nextitem is defined else '-' }} {% endfor %}
+{{ strftime_now('%Y-%m-%d %H:%M:%S %a %b %j %I%p') }} {{ messages | selectattr('content', 'defined') | list | length }}""",
     "feature_whitespace": """Header
     {% if true %}
         indented line kept
@@ -257,6 +414,29 @@ QWEN3_EXTRA = {
                    {"role": "assistant", "content": "21 C and sunny."}],
 }
 
+DEEPSEEK_EXTRA = {
+    "tool_round_trip": [{"role": "system", "content": "Use tools."},
+                        {"role": "user", "content": "Weather in Paris and Rome?"},
+                        {"role": "assistant", "content": None, "tool_calls": [
+                            {"type": "function", "function": {"name": "get_weather", "arguments": "{\"city\": \"Paris\"}"}},
+                            {"type": "function", "function": {"name": "get_weather", "arguments": "{\"city\": \"Rome\"}"}}]},
+                        {"role": "tool", "content": "21 C"},
+                        {"role": "tool", "content": "25 C"},
+                        {"role": "assistant", "content": "<think>easy</think>Paris 21 C, Rome 25 C."}],
+}
+
+LLAMA_TOOL_CONVERSATION = [{"role": "system", "content": "  Be precise.  "},
+                           {"role": "user", "content": "Weather in Paris?"},
+                           {"role": "assistant", "tool_calls": [{"type": "function", "function": {
+                               "name": "get_weather", "arguments": {"city": "Paris", "days": 2, "metric": True}}}]},
+                           {"role": "tool", "content": {"temp": 21.5, "sky": "clear"}},
+                           {"role": "ipython", "content": "plain text result"},
+                           {"role": "assistant", "content": "It is 21.5 C."}]
+
+LLAMA_BUILTIN_CONVERSATION = [{"role": "user", "content": "Search for the news"},
+                              {"role": "assistant", "tool_calls": [{"type": "function", "function": {
+                                  "name": "brave_search", "arguments": {"query": "news today"}}}]}]
+
 TOOLS = [{"type": "function", "function": {"name": "get_weather", "description": "Get the weather \u2600",
                                            "parameters": {"type": "object", "properties": {"city": {"type": "string"}},
                                                           "required": ["city"]}}}]
@@ -293,12 +473,24 @@ def cases_for(render, name):
                 out.append(case(render, f"{conv_name}/agp={agp}", msgs, agp, {}))
     if name == "qwen3":
         out.append(case(render, "enable_thinking=False", CONVERSATIONS["system_user"], True, {"enable_thinking": False}))
+    if name == "deepseek_r1_distill":
+        for conv_name, msgs in list(DEEPSEEK_EXTRA.items()) + [("think_in_content", QWEN3_EXTRA["think_in_content"])]:
+            for agp in (False, True):
+                out.append(case(render, f"{conv_name}/agp={agp}", msgs, agp, {}))
+    if name == "llama3_3_generation":
+        out.append(case(render, "tools_in_user_message", CONVERSATIONS["system_user"], True, {"tools": TOOLS}))
+        out.append(case(render, "tools_in_system", CONVERSATIONS["multi_turn"], True,
+                        {"tools": TOOLS, "tools_in_user_message": False, "date_string": "06 Jul 2026"}))
+        out.append(case(render, "tools_without_user", [{"role": "system", "content": "s"}], True, {"tools": TOOLS}))
+        out.append(case(render, "tool_round_trip", LLAMA_TOOL_CONVERSATION, True, {}))
+        out.append(case(render, "builtin_tools", LLAMA_BUILTIN_CONVERSATION, False,
+                        {"builtin_tools": ["brave_search", "code_interpreter", "wolfram_alpha"]}))
     return out
 
 
 def write(name, origin, licence, template, tokens, cases):
     doc = {"name": name, "origin": origin, "license": licence, "template": template,
-           "special_tokens": tokens, "cases": cases}
+           "special_tokens": tokens, "now": NOW, "cases": cases}
     with open(os.path.join(OUT, name + ".json"), "w", encoding="utf-8") as f:
         json.dump(doc, f, ensure_ascii=False, indent=1)
         f.write("\n")
@@ -306,7 +498,19 @@ def write(name, origin, licence, template, tokens, cases):
     print(f"{name}: {ok} rendered, {len(cases) - ok} raise", file=sys.stderr)
 
 
+class FixedClock(datetime.datetime):
+    """strftime_now reads the clock; fixtures fix it at NOW (the Java test uses the same instant)."""
+
+    @classmethod
+    def now(cls, tz=None):
+        return cls(2024, 7, 6, 21, 5, 9)
+
+
+NOW = "2024-07-06T21:05:09"
+
+
 def main():
+    chat_template_utils.datetime = FixedClock
     os.makedirs(OUT, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         for name, (pkg, origin, licence) in NPM_TEMPLATES.items():
