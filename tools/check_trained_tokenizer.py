@@ -1,4 +1,8 @@
-"""Load the tokenizer the Java BPE trainer wrote in HF tokenizers/transformers and record its encodings.
+"""Check the tokenizer the Java BPE trainer wrote against HF tokenizers and record its encodings.
+
+HF's own BpeTrainer, trained on the same corpus with the same settings, must learn the same vocabulary
+and merges (the Java trainer follows its ids and tie-breaking); the Java-written file must load in
+tokenizers and transformers and round-trip every test string.
 
 The Java test (tokenizer/.../train/BpeTrainerFixtureTest) retrains on the same corpus, checks it writes
 the same tokenizer.json byte for byte, and encodes the same strings with the merges it learned; the ids
@@ -15,7 +19,9 @@ Writes tokenizer/src/test/resources/bpe/encodings.json: [{"text", "ids", "tokens
 import json
 import os
 
-from tokenizers import Tokenizer
+import re
+
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 from transformers import AutoTokenizer
 
 DIR = os.path.join("tokenizer", "src", "test", "resources", "bpe")
@@ -42,7 +48,34 @@ TEXTS = [
 ]
 
 
+SPECIALS = ["<|endoftext|>", "<pad>"]
+VOCAB_SIZE = 500
+
+
+def corpus_documents():
+    fields = ("text", "prompt", "completion", "chosen", "rejected")
+    with open(os.path.join(DIR, "corpus.jsonl"), encoding="utf-8") as f:
+        return [rec[k] for rec in map(json.loads, filter(str.strip, f)) for k in fields if isinstance(rec.get(k), str)]
+
+
+def hf_trained():
+    """HF's trainer on the corpus, special tokens cut out of the text as the Java trainer does."""
+    pieces = [p for d in corpus_documents() for p in re.split("|".join(map(re.escape, SPECIALS)), d) if p]
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    trainer = trainers.BpeTrainer(vocab_size=VOCAB_SIZE, min_frequency=2, special_tokens=SPECIALS, show_progress=False,
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    tok.train_from_iterator(pieces, trainer)
+    return json.loads(tok.to_str())["model"]
+
+
 def main():
+    with open(os.path.join(DIR, "tokenizer.json"), encoding="utf-8") as f:
+        ours = json.load(f)["model"]
+    theirs = hf_trained()
+    assert ours["vocab"] == theirs["vocab"], "vocabulary differs from HF BpeTrainer's"
+    assert [list(m) for m in ours["merges"]] == [m.split(" ") if isinstance(m, str) else list(m) for m in theirs["merges"]], \
+        "merges differ from HF BpeTrainer's"
     tok = Tokenizer.from_file(os.path.join(DIR, "tokenizer.json"))
     fast = AutoTokenizer.from_pretrained(DIR)
     assert fast.eos_token == "<|endoftext|>" and fast.pad_token == "<pad>", (fast.eos_token, fast.pad_token)
@@ -55,7 +88,7 @@ def main():
     with open(os.path.join(DIR, "encodings.json"), "w", encoding="utf-8") as f:
         json.dump(records, f, ensure_ascii=False, indent=1)
         f.write("\n")
-    print(f"{len(records)} encodings, vocab {tok.get_vocab_size()}")
+    print(f"{len(records)} encodings, vocab {tok.get_vocab_size()}, {len(ours['merges'])} merges equal to HF BpeTrainer's")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,8 @@ import java.util.TreeSet;
  * then one token per merge of the most frequent adjacent pair until the vocabulary reaches its target size.
  * Pair counts are kept up to date incrementally (only words containing the merged pair are revisited) and
  * the best pair comes from a max-heap with lazy deletion; ties go to the pair with the smaller ids, so
- * the result is a pure function of the corpus and settings.
+ * the result is a pure function of the corpus and settings. Ids and tie-breaking follow HF tokenizers'
+ * {@code BpeTrainer}, which learns the same merges from the same words.
  */
 public final class BpeTrainer {
     /**
@@ -85,9 +86,13 @@ public final class BpeTrainer {
         return new TrainedBpe(config, t.idToToken, t.merges);
     }
 
+    /** Special tokens, then the byte symbols in character order (as GPT-2's vocabulary and HF's trainer have them). */
     private void initVocabulary() {
         for (String s : config.specialTokens()) add(s);
-        for (int b = 0; b < 256; b++) add(String.valueOf(ByteLevelAlphabet.charOf(b)));
+        char[] alphabet = new char[256];
+        for (int b = 0; b < 256; b++) alphabet[b] = ByteLevelAlphabet.charOf(b);
+        java.util.Arrays.sort(alphabet);
+        for (char c : alphabet) add(String.valueOf(c));
     }
 
     private int add(String token) {

@@ -61,6 +61,7 @@ class BpeTrainerTest {
         Map<String, Integer> ids = new HashMap<>();
         List<String> tokens = new ArrayList<>(c.specialTokens());
         for (int b = 0; b < 256; b++) tokens.add(String.valueOf(ByteLevelAlphabet.charOf(b)));
+        tokens.subList(c.specialTokens().size(), tokens.size()).sort(null);
         for (int i = 0; i < tokens.size(); i++) ids.put(tokens.get(i), i);
         TreeMap<String, Long> counts = new TreeMap<>();
         for (String d : docs) for (String p : Gpt2PreTokenizer.split(d)) counts.merge(ByteLevelAlphabet.encode(p), 1L, Long::sum);
