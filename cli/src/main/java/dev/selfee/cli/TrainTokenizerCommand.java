@@ -44,11 +44,14 @@ public final class TrainTokenizerCommand implements Callable<Integer> {
         for (Path f : data) docs.addAll(JsonlCorpus.read(f));
         BpeTrainer.Config config = new BpeTrainer.Config(vocabSize, minFrequency, bosToken.isEmpty() ? null : bosToken,
                 eosToken, padToken.isEmpty() ? null : padToken, extraSpecial, modelMaxLength);
+        long trainStart = System.nanoTime();
         TrainedBpe bpe = BpeTrainer.train(docs, config);
+        double trainSeconds = (System.nanoTime() - trainStart) / 1e9;
         bpe.write(out);
         ObjectNode o = new ObjectMapper().createObjectNode();
         o.put("out", out.toString()).put("documents", docs.size()).put("vocab_size", bpe.tokens().size())
                 .put("merges", bpe.merges().size()).put("special_tokens", bpe.specialTokens().size())
+                .put("train_seconds", Math.round(trainSeconds * 1e3) / 1e3)
                 .put("seconds", Math.round((System.nanoTime() - start) / 1e6) / 1e3);
         System.out.println(o);
         if (bpe.tokens().size() < vocabSize) {

@@ -103,13 +103,15 @@ public final class BpeTrainer {
     }
 
     private void countWords(List<String> documents) {
-        TreeMap<String, Long> counts = new TreeMap<>(); // sorted: word order, hence the result, is deterministic
+        Map<String, long[]> pieces = new HashMap<>();
         for (String doc : documents) {
             for (String part : TrainedBpe.splitOnSpecials(doc, config.specialTokens())) {
                 if (config.specialTokens().contains(part)) continue;
-                for (String piece : Gpt2PreTokenizer.split(part)) counts.merge(ByteLevelAlphabet.encode(piece), 1L, Long::sum);
+                for (String piece : Gpt2PreTokenizer.split(part)) pieces.computeIfAbsent(piece, k -> new long[1])[0]++;
             }
         }
+        TreeMap<String, Long> counts = new TreeMap<>(); // sorted: word order, hence the result, is deterministic
+        pieces.forEach((piece, n) -> counts.merge(ByteLevelAlphabet.encode(piece), n[0], Long::sum));
         counts.forEach((w, n) -> {
             int[] symbols = new int[w.length()];
             for (int i = 0; i < symbols.length; i++) symbols[i] = tokenToId.get(String.valueOf(w.charAt(i)));

@@ -122,18 +122,21 @@ public final class TrainedBpe {
     /** Cuts {@code text} around the special tokens (leftmost, then longest match), keeping them as parts. */
     static List<String> splitOnSpecials(String text, List<String> specials) {
         List<String> parts = new ArrayList<>();
-        int start = 0, i = 0;
-        while (i < text.length()) {
+        int start = 0;
+        while (start < text.length()) {
+            int at = -1;
             String hit = null;
-            for (String s : specials) if (text.startsWith(s, i) && (hit == null || s.length() > hit.length())) hit = s;
-            if (hit == null) {
-                i++;
-                continue;
+            for (String s : specials) {
+                int k = text.indexOf(s, start);
+                if (k >= 0 && (at < 0 || k < at || (k == at && s.length() > hit.length()))) {
+                    at = k;
+                    hit = s;
+                }
             }
-            if (i > start) parts.add(text.substring(start, i));
+            if (hit == null) break;
+            if (at > start) parts.add(text.substring(start, at));
             parts.add(hit);
-            i += hit.length();
-            start = i;
+            start = at + hit.length();
         }
         if (start < text.length()) parts.add(text.substring(start));
         return parts;
