@@ -246,4 +246,50 @@ final class Methods {
         }
         return sb.toString();
     }
+
+    /** Python's {@code format % args} for the conversions templates use: %s %r %d %i %f (with precision) %x %%. */
+    static String percentFormat(String format, Object args) {
+        List<Object> values = args instanceof List<?> l ? new ArrayList<>(l) : java.util.Collections.singletonList(args);
+        StringBuilder sb = new StringBuilder();
+        int next = 0;
+        for (int i = 0; i < format.length(); i++) {
+            char c = format.charAt(i);
+            if (c != '%') {
+                sb.append(c);
+                continue;
+            }
+            int j = i + 1;
+            while (j < format.length() && "0123456789.-+ ".indexOf(format.charAt(j)) >= 0) j++;
+            if (j >= format.length()) throw new TemplateException("incomplete format");
+            String spec = format.substring(i + 1, j);
+            char conv = format.charAt(j);
+            i = j;
+            if (conv == '%') {
+                sb.append('%');
+                continue;
+            }
+            if (next >= values.size()) throw new TemplateException("not enough arguments for format string");
+            Object v = values.get(next++);
+            String body = switch (conv) {
+                case 's' -> PyValues.str(v);
+                case 'r' -> PyValues.repr(v);
+                case 'd', 'i' -> Long.toString(v instanceof Double d ? (long) d.doubleValue() : PyValues.toLong(v));
+                case 'x' -> Long.toHexString(PyValues.toLong(v));
+                case 'f' -> {
+                    int dot = spec.indexOf('.');
+                    int precision = dot >= 0 ? Integer.parseInt(spec.substring(dot + 1).isEmpty() ? "0" : spec.substring(dot + 1)) : 6;
+                    spec = dot >= 0 ? spec.substring(0, dot) : spec;
+                    yield new java.math.BigDecimal(PyValues.toDouble(v)).setScale(precision, java.math.RoundingMode.HALF_EVEN).toPlainString();
+                }
+                default -> throw new TemplateException("unsupported format character '" + conv + "'");
+            };
+            String width = spec.replaceAll("[^0-9]", "");
+            int w = width.isEmpty() ? 0 : Integer.parseInt(width);
+            boolean left = spec.contains("-");
+            while (body.length() < w) body = left ? body + " " : (spec.startsWith("0") && conv != 's' ? "0" : " ") + body;
+            sb.append(body);
+        }
+        if (next < values.size()) throw new TemplateException("not all arguments converted during string formatting");
+        return sb.toString();
+    }
 }

@@ -156,6 +156,7 @@ final class PyValues {
 
     static boolean equal(Object a, Object b) {
         if (a == null || b == null) return a == b;
+        if (a instanceof Undefined || b instanceof Undefined) return a instanceof Undefined && b instanceof Undefined;
         if (isNumber(a) && isNumber(b)) {
             if (a instanceof Double || b instanceof Double) return toDouble(a) == toDouble(b);
             return toLong(a) == toLong(b);

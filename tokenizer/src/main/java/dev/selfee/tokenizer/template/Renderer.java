@@ -445,6 +445,7 @@ final class Renderer {
                 if (nums) return Math.floor(PyValues.toDouble(l) / PyValues.toDouble(r));
             }
             case "%" -> {
+                if (l instanceof String format) return Methods.percentFormat(format, r);
                 if (nums && PyValues.toDouble(r) == 0) throw new TemplateException("integer division or modulo by zero");
                 if (ints) return Math.floorMod(PyValues.toLong(l), PyValues.toLong(r));
                 if (nums) {
