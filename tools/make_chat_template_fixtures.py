@@ -364,6 +364,13 @@ FEATURES = {
 {% for a, b in [[1, 'one'], [2, 'two']] %}{{ a }}={{ b }}{{ ',' if not loop.last }}{% endfor %}
 {% for m in messages %}{{ loop.previtem.role if loop.previtem is defined else '-' }}>{{ m.role }}<{{ loop.nextitem.role if loop.nextitem is defined else '-' }} {% endfor %}
 {{ strftime_now('%Y-%m-%d %H:%M:%S %a %b %j %I%p') }} {{ messages | selectattr('content', 'defined') | list | length }}""",
+    "feature_raw": """Before
+    {% raw %}
+literal {{ not_a_variable }} {% if %} {# not a comment #}
+    {% endraw %}
+after {%- raw -%}   {{ tight }}   {%- endraw -%} end
+{% for m in messages %}{% raw %}{{ m }}{% endraw %}{{ m.role }}
+{% endfor %}""",
     "feature_whitespace": """Header
     {% if true %}
         indented line kept

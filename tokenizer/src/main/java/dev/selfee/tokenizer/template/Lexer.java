@@ -3,6 +3,8 @@ package dev.selfee.tokenizer.template;
 import dev.selfee.tokenizer.template.Token.Kind;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Splits a template into text and tag tokens with Jinja2's whitespace rules as transformers configures
@@ -15,6 +17,9 @@ final class Lexer {
         "//", "**", "==", "!=", "<=", ">=", "+", "-", "*", "/", "%", "~", "(", ")", "[", "]", "{", "}",
         ",", ".", ":", "|", "=", "<", ">"
     };
+
+    private static final Pattern RAW_BEGIN = Pattern.compile("\\{%[-+]?\\s*raw\\s*(-?)%}");
+    private static final Pattern RAW_END = Pattern.compile("\\{%([-+]?)\\s*endraw\\s*([-+]?)%}");
 
     private final String src;
     private final List<Token> out = new ArrayList<>();
@@ -57,6 +62,11 @@ final class Lexer {
             int tagLine = line, tagCol = tag - lineStart + 1;
             int bodyStart = tag + 2 + (sign == '-' || sign == '+' ? 1 : 0);
             advanceTo(bodyStart);
+            Matcher raw = RAW_BEGIN.matcher(src).region(tag, src.length());
+            if (kind == '%' && raw.lookingAt()) {
+                lineStarting = rawBlock(raw, tagLine, tagCol);
+                continue;
+            }
             int end = switch (kind) {
                 case '#' -> comment(tagLine, tagCol);
                 case '%' -> expressionTag(Kind.BLOCK_BEGIN, Kind.BLOCK_END, '%', tagLine, tagCol);
@@ -76,6 +86,29 @@ final class Lexer {
             if (c == '{' || c == '%' || c == '#') return i;
             i++;
         }
+    }
+
+    /**
+     * {@code {% raw %}...{% endraw %}}: the text between is literal. As in Jinja2, no newline is trimmed
+     * after the opening tag, while the closing tag strips and trims like any block tag.
+     */
+    private boolean rawBlock(Matcher begin, int tagLine, int tagCol) {
+        int bodyStart = begin.end();
+        if (begin.group(1).equals("-")) while (bodyStart < src.length() && Character.isWhitespace(src.charAt(bodyStart))) bodyStart++;
+        Matcher end = RAW_END.matcher(src);
+        if (!end.find(bodyStart)) throw new TemplateException("missing {% endraw %}", tagLine, tagCol);
+        String text = src.substring(bodyStart, end.start());
+        String sign = end.group(1);
+        if (sign.equals("-")) {
+            text = stripTrailingWhitespace(text);
+        } else if (!sign.equals("+")) {
+            int lpos = text.lastIndexOf('\n') + 1;
+            if (lpos > 0 && isBlank(text, lpos)) text = text.substring(0, lpos);
+        }
+        emitText(text, bodyStart);
+        advanceTo(end.end());
+        afterTag(end.group(2).isEmpty() ? (char) 0 : end.group(2).charAt(0), true);
+        return pos > 0 && src.charAt(pos - 1) == '\n';
     }
 
     /** Consumes a comment through its closing tag and the whitespace it controls; returns the end offset. */
