@@ -2,6 +2,8 @@ package dev.selfee.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.selfee.tokenizer.template.ChatTemplate;
+import dev.selfee.tokenizer.template.TemplateException;
 import dev.selfee.tokenizer.train.BpeTrainer;
 import dev.selfee.tokenizer.train.JsonlCorpus;
 import dev.selfee.tokenizer.train.TrainedBpe;
@@ -34,12 +36,15 @@ public final class TrainTokenizerCommand implements Callable<Integer> {
     String padToken;
     @Option(names = "--special-token", description = "an extra special token (repeatable)")
     List<String> extraSpecial = new ArrayList<>();
+    @Option(names = "--chat-template", description = "a Jinja chat template file to store as chat_template in tokenizer_config.json")
+    Path chatTemplate;
     @Option(names = "--model-max-length", defaultValue = "2048", description = "model_max_length in tokenizer_config.json (default ${DEFAULT-VALUE})")
     int modelMaxLength;
 
     @Override
     public Integer call() throws Exception {
         long start = System.nanoTime();
+        String template = chatTemplate == null ? null : readTemplate(chatTemplate);
         List<String> docs = new ArrayList<>();
         for (Path f : data) docs.addAll(JsonlCorpus.read(f));
         BpeTrainer.Config config = new BpeTrainer.Config(vocabSize, minFrequency, bosToken.isEmpty() ? null : bosToken,
@@ -47,7 +52,7 @@ public final class TrainTokenizerCommand implements Callable<Integer> {
         long trainStart = System.nanoTime();
         TrainedBpe bpe = BpeTrainer.train(docs, config);
         double trainSeconds = (System.nanoTime() - trainStart) / 1e9;
-        bpe.write(out);
+        bpe.write(out, template);
         ObjectNode o = new ObjectMapper().createObjectNode();
         o.put("out", out.toString()).put("documents", docs.size()).put("vocab_size", bpe.tokens().size())
                 .put("merges", bpe.merges().size()).put("special_tokens", bpe.specialTokens().size())
@@ -59,5 +64,17 @@ public final class TrainTokenizerCommand implements Callable<Integer> {
                     + minFrequency + " times any more); asked for " + vocabSize);
         }
         return 0;
+    }
+
+    /** Reads and compiles the template, so a broken one is reported now with its file, line and column. */
+    private static String readTemplate(Path file) throws java.io.IOException {
+        if (!java.nio.file.Files.isRegularFile(file)) throw new IllegalArgumentException(file + ": no such file");
+        String source = java.nio.file.Files.readString(file);
+        try {
+            ChatTemplate.compile(source);
+        } catch (TemplateException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage());
+        }
+        return source;
     }
 }

@@ -68,6 +68,26 @@ class TrainTokenizerCommandTest {
     }
 
     @Test
+    void storesAChatTemplateThatTheTemplateEngineRenders(@TempDir Path dir) throws Exception {
+        Path data = dir.resolve("d.jsonl");
+        Files.writeString(data, "{\"text\": \"hello world hello world\"}\n");
+        Path template = dir.resolve("chat.jinja");
+        Files.writeString(template, "{% for m in messages %}<|{{ m.role }}|>{{ m.content }}{{ eos_token }}{% endfor %}");
+        Path out = dir.resolve("tok");
+        Result r = run("train-tokenizer", "--data", data.toString(), "--vocab-size", "270", "--out", out.toString(),
+                "--chat-template", template.toString());
+        assertEquals(0, r.code(), r.err());
+        var config = dev.selfee.tokenizer.template.ChatTemplateConfig.read(out.resolve("tokenizer_config.json"));
+        assertEquals("<|user|>hi<|endoftext|>", config.template().render(java.util.List.of(java.util.Map.of("role", "user", "content", "hi")), false));
+
+        Files.writeString(template, "line 1\n{{ oops( }}");
+        Result bad = run("train-tokenizer", "--data", data.toString(), "--vocab-size", "270", "--out", dir.resolve("t2").toString(),
+                "--chat-template", template.toString());
+        assertEquals(1, bad.code());
+        assertTrue(bad.err().startsWith("selfee train-tokenizer: " + template + ": chat template line 2, column 10: "), bad.err());
+    }
+
+    @Test
     void aTooSmallVocabularyIsExplained(@TempDir Path dir) throws Exception {
         Path data = dir.resolve("d.jsonl");
         Files.writeString(data, "{\"text\": \"fine\"}\n");

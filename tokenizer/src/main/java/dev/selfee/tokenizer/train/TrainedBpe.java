@@ -190,6 +190,11 @@ public final class TrainedBpe {
 
     /** HF {@code tokenizer_config.json}: special tokens, model_max_length, the fast tokenizer class. */
     public String tokenizerConfigJson() {
+        return tokenizerConfigJson(null);
+    }
+
+    /** The same, with {@code chatTemplate} (Jinja source, may be null) as its {@code chat_template}. */
+    public String tokenizerConfigJson(String chatTemplate) {
         ObjectNode root = JSON.createObjectNode();
         ObjectNode decoder = root.putObject("added_tokens_decoder");
         for (String s : config.specialTokens()) {
@@ -207,13 +212,19 @@ public final class TrainedBpe {
         root.put("clean_up_tokenization_spaces", false);
         root.put("model_max_length", config.modelMaxLength());
         root.put("tokenizer_class", "PreTrainedTokenizerFast");
+        if (chatTemplate != null) root.put("chat_template", chatTemplate);
         return write(root);
     }
 
     /** Writes tokenizer.json and tokenizer_config.json into {@code dir}, each atomically. */
     public void write(Path dir) throws IOException {
+        write(dir, null);
+    }
+
+    /** The same, with a chat template (may be null) in tokenizer_config.json. */
+    public void write(Path dir, String chatTemplate) throws IOException {
         AtomicFile.write(dir.resolve("tokenizer.json"), tokenizerJson().getBytes(StandardCharsets.UTF_8));
-        AtomicFile.write(dir.resolve("tokenizer_config.json"), tokenizerConfigJson().getBytes(StandardCharsets.UTF_8));
+        AtomicFile.write(dir.resolve("tokenizer_config.json"), tokenizerConfigJson(chatTemplate).getBytes(StandardCharsets.UTF_8));
     }
 
     private static String write(ObjectNode root) {
