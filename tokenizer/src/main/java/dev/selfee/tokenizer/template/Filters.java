@@ -33,7 +33,7 @@ final class Filters {
             case "upper" -> PyValues.str(v).toUpperCase(Locale.ROOT);
             case "lower" -> PyValues.str(v).toLowerCase(Locale.ROOT);
             case "capitalize" -> Methods.capitalize(PyValues.str(v));
-            case "title" -> Methods.title(PyValues.str(v));
+            case "title" -> title(PyValues.str(v));
             case "first" -> {
                 List<Object> items = PyValues.iterate(v);
                 yield items.isEmpty() ? new Undefined("first item") : items.get(0);
@@ -147,17 +147,14 @@ final class Filters {
             }
             case "indent" -> indent(PyValues.str(v), a.get(0, "width", 4L), a.bool(1, "first", false), a.bool(2, "blank", false));
             case "round" -> {
-                double x = PyValues.toDouble(v);
                 long precision = a.integer(0, "precision", 0L);
-                String method = a.string(1, "method", "common");
-                double scale = Math.pow(10, precision);
-                double r = switch (method) {
-                    case "common" -> Math.signum(x) * Math.floor(Math.abs(x) * scale + 0.5) / scale;
-                    case "ceil" -> Math.ceil(x * scale) / scale;
-                    case "floor" -> Math.floor(x * scale) / scale;
+                java.math.RoundingMode mode = switch (a.string(1, "method", "common")) {
+                    case "common" -> java.math.RoundingMode.HALF_EVEN; // Python's round() on the exact binary value
+                    case "ceil" -> java.math.RoundingMode.CEILING;
+                    case "floor" -> java.math.RoundingMode.FLOOR;
                     default -> throw new TemplateException("round: method must be common, ceil or floor");
                 };
-                yield r;
+                yield new java.math.BigDecimal(PyValues.toDouble(v)).setScale((int) precision, mode).doubleValue();
             }
             case "dictsort" -> {
                 if (!(v instanceof Map<?, ?> m)) throw new TemplateException("dictsort: expected a mapping, got " + PyValues.typeName(v));
@@ -171,6 +168,19 @@ final class Filters {
             }
             default -> throw new TemplateException("no filter named '" + name + "'");
         };
+    }
+
+    /** Jinja2's title filter: capitalize each piece after a run of '-', whitespace or an opening bracket. */
+    private static String title(String s) {
+        StringBuilder sb = new StringBuilder();
+        boolean wordStart = true;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean separator = c == '-' || c == '(' || c == '{' || c == '[' || c == '<' || PyValues.isSpace(c);
+            sb.append(separator ? c : wordStart ? Character.toTitleCase(c) : Character.toLowerCase(c));
+            wordStart = separator;
+        }
+        return sb.toString();
     }
 
     /** selectattr/select: a test name at {@code index} and its arguments after it; no test means truthiness. */
