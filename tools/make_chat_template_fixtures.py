@@ -388,6 +388,7 @@ text   {{- ' stripped left' }}   {{ 'kept' -}}
 {%- endmacro %}
 {{ greet('you') }} {{ greet('them', punct='?') }}
 {% set block %}captured {{ messages | length }}{% endset %}{{ block | upper }}
+nbsp\u00a0\u00a0 {{- 'stripped across no-break spaces' -}} \u2003\u00a0 done
 # final line
 """,
 }

@@ -94,7 +94,7 @@ final class Lexer {
      */
     private boolean rawBlock(Matcher begin, int tagLine, int tagCol) {
         int bodyStart = begin.end();
-        if (begin.group(1).equals("-")) while (bodyStart < src.length() && Character.isWhitespace(src.charAt(bodyStart))) bodyStart++;
+        if (begin.group(1).equals("-")) while (bodyStart < src.length() && PyValues.isSpace(src.charAt(bodyStart))) bodyStart++;
         Matcher end = RAW_END.matcher(src);
         if (!end.find(bodyStart)) throw new TemplateException("missing {% endraw %}", tagLine, tagCol);
         String text = src.substring(bodyStart, end.start());
@@ -168,7 +168,7 @@ final class Lexer {
     private void afterTag(char sign, boolean block) {
         if (sign == '-') {
             int i = pos;
-            while (i < src.length() && Character.isWhitespace(src.charAt(i))) i++;
+            while (i < src.length() && PyValues.isSpace(src.charAt(i))) i++;
             advanceTo(i);
         } else if (sign != '+' && block && pos < src.length() && src.charAt(pos) == '\n') {
             advanceTo(pos + 1);
@@ -240,7 +240,7 @@ final class Lexer {
 
     private void skipSpaces() {
         int i = pos;
-        while (i < src.length() && Character.isWhitespace(src.charAt(i))) i++;
+        while (i < src.length() && PyValues.isSpace(src.charAt(i))) i++;
         advanceTo(i);
     }
 
@@ -261,7 +261,7 @@ final class Lexer {
 
     private static String stripTrailingWhitespace(String s) {
         int e = s.length();
-        while (e > 0 && Character.isWhitespace(s.charAt(e - 1))) e--;
+        while (e > 0 && PyValues.isSpace(s.charAt(e - 1))) e--;
         return s.substring(0, e);
     }
 
