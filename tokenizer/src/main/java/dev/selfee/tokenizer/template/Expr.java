@@ -12,7 +12,8 @@ sealed interface Expr {
 
     record Name(String name, int line, int column) implements Expr { }
 
-    record ListLit(List<Expr> items, int line, int column) implements Expr { }
+    /** A list literal, or a tuple literal when {@code tuple} is set. */
+    record ListLit(List<Expr> items, boolean tuple, int line, int column) implements Expr { }
 
     record DictLit(List<Expr> keys, List<Expr> values, int line, int column) implements Expr { }
 

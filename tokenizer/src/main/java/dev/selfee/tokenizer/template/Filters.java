@@ -60,7 +60,7 @@ final class Filters {
                 if (v instanceof Undefined) yield List.of();
                 if (!(v instanceof Map<?, ?> m)) throw new TemplateException("items filter: can only get item pairs from a mapping, got " + PyValues.typeName(v));
                 List<Object> out = new ArrayList<>();
-                m.forEach((k, x) -> out.add(java.util.Arrays.asList(k, x)));
+                m.forEach((k, x) -> out.add(new Tuple(k, x)));
                 yield out;
             }
             case "replace" -> {
@@ -73,6 +73,7 @@ final class Filters {
             case "list" -> PyValues.iterate(v);
             case "selectattr", "rejectattr" -> {
                 List<Object> out = new ArrayList<>();
+                if (!PyValues.truthy(v)) yield out; // Jinja2 iterates only a truthy value
                 Object attribute = a.required(0, "attribute");
                 for (Object x : PyValues.iterate(v)) {
                     boolean ok = testOf(a, 1, Renderer.getItem(x, attribute));
@@ -82,11 +83,13 @@ final class Filters {
             }
             case "select", "reject" -> {
                 List<Object> out = new ArrayList<>();
+                if (!PyValues.truthy(v)) yield out; // Jinja2 iterates only a truthy value
                 for (Object x : PyValues.iterate(v)) if (testOf(a, 0, x) == name.equals("select")) out.add(x);
                 yield out;
             }
             case "map" -> {
                 List<Object> out = new ArrayList<>();
+                if (!PyValues.truthy(v)) yield out; // Jinja2 iterates only a truthy value
                 Object attribute = a.keywords().get("attribute");
                 for (Object x : PyValues.iterate(v)) {
                     if (attribute != null) {
@@ -101,8 +104,8 @@ final class Filters {
                 yield out;
             }
             case "abs" -> v instanceof Double d ? (Object) Math.abs(d) : (Object) Math.abs(PyValues.toLong(v));
-            case "int" -> toInt(v, a.get(0, "default", 0L));
-            case "float" -> toFloat(v, a.get(0, "default", 0.0));
+            case "int" -> toInt(PyValues.defined(v), a.get(0, "default", 0L));
+            case "float" -> toFloat(PyValues.defined(v), a.get(0, "default", 0.0));
             case "reverse" -> {
                 if (v instanceof String s) yield new StringBuilder(s).reverse().toString();
                 List<Object> items = PyValues.iterate(v);
@@ -154,6 +157,9 @@ final class Filters {
                     case "floor" -> java.math.RoundingMode.FLOOR;
                     default -> throw new TemplateException("round: method must be common, ceil or floor");
                 };
+                if ((v instanceof Long || v instanceof Boolean) && mode == java.math.RoundingMode.HALF_EVEN && precision >= 0) {
+                    yield PyValues.toLong(v); // round(int) is an int
+                }
                 yield new java.math.BigDecimal(PyValues.toDouble(v)).setScale((int) precision, mode).doubleValue();
             }
             case "dictsort" -> {
@@ -161,7 +167,7 @@ final class Filters {
                 boolean cs = a.bool(0, "case_sensitive", false);
                 int by = "value".equals(a.string(1, "by", "key")) ? 1 : 0;
                 List<Object> pairs = new ArrayList<>();
-                m.forEach((k, x) -> pairs.add(java.util.Arrays.asList(k, x)));
+                m.forEach((k, x) -> pairs.add(new Tuple(k, x)));
                 pairs.sort((p, q) -> PyValues.compare(sortKey(((List<?>) p).get(by), cs, null), sortKey(((List<?>) q).get(by), cs, null)));
                 if (a.bool(2, "reverse", false)) java.util.Collections.reverse(pairs);
                 yield pairs;

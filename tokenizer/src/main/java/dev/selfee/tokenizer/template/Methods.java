@@ -35,7 +35,7 @@ final class Methods {
             case Map<?, ?> m -> switch (name) {
                 case "items" -> {
                     List<Object> out = new ArrayList<>();
-                    m.forEach((k, v) -> out.add(Arrays.asList(k, v)));
+                    m.forEach((k, v) -> out.add(new Tuple(k, v)));
                     yield out;
                 }
                 case "keys" -> new ArrayList<Object>(m.keySet());
@@ -289,7 +289,9 @@ final class Methods {
             while (body.length() < w) body = left ? body + " " : (spec.startsWith("0") && conv != 's' ? "0" : " ") + body;
             sb.append(body);
         }
-        if (next < values.size()) throw new TemplateException("not all arguments converted during string formatting");
+        if (next < values.size() && !(args instanceof Map<?, ?>)) {
+            throw new TemplateException("not all arguments converted during string formatting");
+        }
         return sb.toString();
     }
 }

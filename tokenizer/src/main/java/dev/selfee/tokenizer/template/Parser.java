@@ -327,7 +327,7 @@ final class Parser {
                     case "(" -> {
                         if (peek().isOp(")")) {
                             next();
-                            return new Expr.ListLit(List.of(), t.line(), t.column());
+                            return new Expr.ListLit(List.of(), true, t.line(), t.column());
                         }
                         Expr e = expression();
                         if (peek().isOp(",")) { // a tuple: evaluated as a list
@@ -337,7 +337,7 @@ final class Parser {
                                 if (peek().isOp(")")) break;
                                 items.add(expression());
                             }
-                            e = new Expr.ListLit(items, t.line(), t.column());
+                            e = new Expr.ListLit(items, true, t.line(), t.column());
                         }
                         expectOp(")");
                         return e;
@@ -352,7 +352,7 @@ final class Parser {
                             items.add(expression());
                         }
                         expectOp("]");
-                        return new Expr.ListLit(items, t.line(), t.column());
+                        return new Expr.ListLit(items, false, t.line(), t.column());
                     }
                     case "{" -> {
                         List<Expr> keys = new ArrayList<>(), values = new ArrayList<>();

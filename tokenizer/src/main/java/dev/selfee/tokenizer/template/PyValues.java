@@ -38,6 +38,12 @@ final class PyValues {
         return v;
     }
 
+    /** {@code v}, or the error Jinja2 raises when an operation needs a value and gets Undefined. */
+    static Object defined(Object v) {
+        if (v instanceof Undefined u) throw new TemplateException("'" + u.name() + "' is undefined");
+        return v;
+    }
+
     static boolean truthy(Object v) {
         return switch (v) {
             case null -> false;
@@ -71,9 +77,11 @@ final class PyValues {
             case null -> "None";
             case String s -> stringRepr(s);
             case List<?> l -> {
-                StringBuilder sb = new StringBuilder("[");
+                boolean tuple = l instanceof Tuple;
+                StringBuilder sb = new StringBuilder(tuple ? "(" : "[");
                 for (int i = 0; i < l.size(); i++) sb.append(i > 0 ? ", " : "").append(repr(l.get(i)));
-                yield sb.append(']').toString();
+                if (tuple && l.size() == 1) sb.append(',');
+                yield sb.append(tuple ? ')' : ']').toString();
             }
             case Map<?, ?> m -> {
                 StringBuilder sb = new StringBuilder("{");
@@ -135,6 +143,7 @@ final class PyValues {
             case Boolean b -> "bool";
             case Long l -> "int";
             case Double d -> "float";
+            case Tuple t -> "tuple";
             case List<?> l -> "list";
             case Map<?, ?> m -> "dict";
             case Namespace n -> "Namespace";
@@ -147,11 +156,17 @@ final class PyValues {
     }
 
     static double toDouble(Object v) {
-        return v instanceof Boolean b ? (b ? 1 : 0) : ((Number) v).doubleValue();
+        return v instanceof Boolean b ? (b ? 1 : 0) : number(v).doubleValue();
     }
 
     static long toLong(Object v) {
-        return v instanceof Boolean b ? (b ? 1 : 0) : ((Number) v).longValue();
+        return v instanceof Boolean b ? (b ? 1 : 0) : number(v).longValue();
+    }
+
+    private static Number number(Object v) {
+        if (v instanceof Long || v instanceof Double) return (Number) v;
+        if (v instanceof Undefined u) throw new TemplateException("'" + u.name() + "' is undefined");
+        throw new TemplateException("a number is required, not '" + typeName(v) + "'");
     }
 
     static boolean equal(Object a, Object b) {
@@ -162,7 +177,7 @@ final class PyValues {
             return toLong(a) == toLong(b);
         }
         if (a instanceof List<?> x && b instanceof List<?> y) {
-            if (x.size() != y.size()) return false;
+            if (x.size() != y.size() || (x instanceof Tuple) != (y instanceof Tuple)) return false;
             for (int i = 0; i < x.size(); i++) if (!equal(x.get(i), y.get(i))) return false;
             return true;
         }
@@ -211,8 +226,14 @@ final class PyValues {
                 yield s.contains(x);
             }
             case List<?> l -> l.stream().anyMatch(x -> equal(x, item));
-            case Map<?, ?> m -> m.containsKey(item);
+            case Map<?, ?> m -> {
+                if (item instanceof List<?> && !(item instanceof Tuple) || item instanceof Map<?, ?>) {
+                    throw new TemplateException("unhashable type: '" + typeName(item) + "'");
+                }
+                yield m.containsKey(item);
+            }
             case Undefined u -> false;
+            case null -> throw new TemplateException("argument of type 'NoneType' is not iterable");
             default -> throw new TemplateException("argument of type '" + typeName(container) + "' is not iterable");
         };
     }
@@ -220,7 +241,8 @@ final class PyValues {
     /** Python's {@code iter()}: items of a list, keys of a dict, characters of a string; Undefined is empty. */
     static List<Object> iterate(Object v) {
         return switch (v) {
-            case Undefined u -> List.of();
+            case Undefined u -> new ArrayList<>();
+            case null -> throw new TemplateException("'NoneType' object is not iterable");
             case List<?> l -> new ArrayList<>(l);
             case Map<?, ?> m -> new ArrayList<>(m.keySet());
             case String s -> {
@@ -239,6 +261,7 @@ final class PyValues {
             case List<?> l -> l.size();
             case Map<?, ?> m -> m.size();
             case Namespace n -> n.attributes.size();
+            case null -> throw new TemplateException("object of type 'NoneType' has no len()");
             default -> throw new TemplateException("object of type '" + typeName(v) + "' has no len()");
         };
     }

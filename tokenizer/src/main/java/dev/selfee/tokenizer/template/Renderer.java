@@ -203,7 +203,7 @@ final class Renderer {
             case Expr.Literal l -> l.value();
             case Expr.Name n -> scope.lookup(n.name());
             case Expr.ListLit l -> {
-                List<Object> out = new ArrayList<>();
+                List<Object> out = l.tuple() ? new Tuple() : new ArrayList<>();
                 for (Expr x : l.items()) out.add(eval(x, scope));
                 yield out;
             }
@@ -376,6 +376,7 @@ final class Renderer {
         List<?> list = target instanceof List<?> l ? l : null;
         if (cps == null && list == null) {
             if (target instanceof Undefined u) throw at(at, undefinedMessage(u) + " (slicing)");
+            // unlike item lookups, Jinja2 compiles slices to Python slicing, which fails on other types
             throw at(at, "'" + PyValues.typeName(target) + "' object is not subscriptable");
         }
         long n = cps != null ? cps.length : list.size();
@@ -383,7 +384,7 @@ final class Renderer {
         long a = start == null ? (st > 0 ? lower : upper) : clamp(asIndex(start, at), n, lower, upper);
         long b = stop == null ? (st > 0 ? upper : lower) : clamp(asIndex(stop, at), n, lower, upper);
         StringBuilder sb = new StringBuilder();
-        List<Object> out = new ArrayList<>();
+        List<Object> out = list instanceof Tuple ? new Tuple() : new ArrayList<>();
         for (long i = a; st > 0 ? i < b : i > b; i += st) {
             if (cps != null) sb.appendCodePoint(cps[(int) i]);
             else out.add(list.get((int) i));
@@ -412,8 +413,8 @@ final class Renderer {
                 if (ints) return Math.addExact(PyValues.toLong(l), PyValues.toLong(r));
                 if (nums) return PyValues.toDouble(l) + PyValues.toDouble(r);
                 if (l instanceof String a && r instanceof String b) return a + b;
-                if (l instanceof List<?> a && r instanceof List<?> b) {
-                    List<Object> out = new ArrayList<>(a);
+                if (l instanceof List<?> a && r instanceof List<?> b && (a instanceof Tuple) == (b instanceof Tuple)) {
+                    List<Object> out = a instanceof Tuple ? new Tuple(a) : new ArrayList<>(a);
                     out.addAll(b);
                     return out;
                 }
@@ -428,7 +429,7 @@ final class Renderer {
                 if (l instanceof String s && (r instanceof Long || r instanceof Boolean)) return s.repeat((int) Math.max(0, PyValues.toLong(r)));
                 if (r instanceof String s && (l instanceof Long || l instanceof Boolean)) return s.repeat((int) Math.max(0, PyValues.toLong(l)));
                 if (l instanceof List<?> a && (r instanceof Long || r instanceof Boolean)) {
-                    List<Object> out = new ArrayList<>();
+                    List<Object> out = a instanceof Tuple ? new Tuple() : new ArrayList<>();
                     for (long i = 0; i < PyValues.toLong(r); i++) out.addAll(a);
                     return out;
                 }

@@ -33,7 +33,7 @@ final class Tests {
             case "false" -> Boolean.FALSE.equals(v);
             case "mapping" -> v instanceof Map<?, ?>;
             case "iterable" -> v instanceof String || v instanceof List<?> || v instanceof Map<?, ?> || v instanceof Undefined;
-            case "sequence" -> v instanceof String || v instanceof List<?> || v instanceof Map<?, ?>;
+            case "sequence" -> v instanceof String || v instanceof List<?> || v instanceof Map<?, ?> || v instanceof Undefined;
             case "callable" -> v instanceof Callable;
             case "equalto", "eq", "==" -> PyValues.equal(v, arg(name, args));
             case "ne", "!=" -> !PyValues.equal(v, arg(name, args));

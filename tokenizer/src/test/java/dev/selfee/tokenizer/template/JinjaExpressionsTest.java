@@ -1,0 +1,45 @@
+package dev.selfee.tokenizer.template;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * Random expressions (tools/make_chat_template_fixtures.py, fixed seed) rendered by Jinja2 under
+ * transformers' settings: each must render identically here, or fail here where Jinja2 failed.
+ */
+class JinjaExpressionsTest {
+    @SuppressWarnings("unchecked")
+    @TestFactory
+    List<DynamicTest> randomExpressionsRenderLikeJinja2() throws IOException {
+        Map<String, Object> doc;
+        try (InputStream in = getClass().getResourceAsStream("/jinja_expressions.json")) {
+            doc = new ObjectMapper().readValue(in, new TypeReference<>() { });
+        }
+        Map<String, Object> context = (Map<String, Object>) doc.get("context");
+        List<Map<String, Object>> cases = (List<Map<String, Object>>) doc.get("cases");
+        assertTrue(cases.size() >= 300, "fixture has " + cases.size() + " cases");
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Map<String, Object> c : cases) {
+            String expr = (String) c.get("expr");
+            tests.add(DynamicTest.dynamicTest(expr, () -> {
+                if (c.containsKey("expected")) {
+                    assertEquals(c.get("expected"), ChatTemplate.compile("{{ " + expr + " }}").render(List.of(), false, context));
+                } else {
+                    assertThrows(TemplateException.class, () -> ChatTemplate.compile("{{ " + expr + " }}").render(List.of(), false, context));
+                }
+            }));
+        }
+        return tests;
+    }
+}
