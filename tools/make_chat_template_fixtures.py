@@ -10,7 +10,7 @@ Writes tokenizer/src/test/resources/chat_templates/<name>.json, one file per tem
     {"name", "origin", "license", "template", "special_tokens", "cases": [
         {"name", "messages", "add_generation_prompt", "extra", "expected" | "error"}]}
 
-Also writes tokenizer/src/test/resources/jinja_expressions.json: a few hundred random expressions (fixed
+Also writes tokenizer/src/test/resources/jinja_expressions.json: a thousand random expressions (fixed
 seed) over literals, operators, filters and tests, each with Jinja2's rendering or "error": true.
 
 Templates come from two places:
@@ -524,7 +524,7 @@ NOW = "2024-07-06T21:05:09"
 
 def random_expression(rng, depth=0):
     """An expression from a small grammar; about half of them are well-typed. Filters that return generators
-    in Jinja2 (map, select, unique) are always followed by | list, as templates use them."""
+    in Jinja2 (map, select, unique, reverse) are always followed by | list, as templates use them."""
     atoms = ["0", "1", "2", "7", "-3", "2.5", "0.1", "1e3", "'a'", "'abc'", "' pad '", "''", "'A,b'", "none", "true", "false",
              "[1, 2, 3]", "['b', 'a']", "[]", "{'k': 1, 'j': [2]}", "(1, 'x')", "(5,)", "x", "y", "s", "d", "missing", "msg.role",
              "msg['content']", "msg.nope", "l", "t"]
@@ -537,7 +537,7 @@ def random_expression(rng, depth=0):
         return f"({sub()} {op} {sub()})"
     if r < 0.6:
         f = rng.choice(["length", "upper", "lower", "trim", "first", "last", "join", "join(', ')", "default('D')",
-                        "default('D', true)", "list", "reverse", "sort", "string", "abs", "int", "float", "tojson",
+                        "default('D', true)", "list", "reverse | list", "sort", "string", "abs", "int", "float", "tojson",
                         "capitalize", "title", "unique | list", "min", "max", "sum", "replace('a', 'Z')", "count",
                         "round", "tojson(indent=1)", "map('upper') | list", "select('odd') | list"])
         return f"({sub()} | {f})"
@@ -562,7 +562,7 @@ def expression_fixtures():
     context = {"x": 3, "y": 0.5, "s": "Hello World", "d": {"a": 1, "b": None}, "msg": {"role": "user", "content": " hi "},
                "l": [3, "b", None, 1.5], "t": "\u00e9t\u00e9 \U0001F600"}
     out, seen = [], set()
-    while len(out) < 400:
+    while len(out) < 1000:
         expr = random_expression(rng)
         if expr in seen:
             continue

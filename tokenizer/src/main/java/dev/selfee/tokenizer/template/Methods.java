@@ -249,7 +249,10 @@ final class Methods {
 
     /** Python's {@code format % args} for the conversions templates use: %s %r %d %i %f (with precision) %x %%. */
     static String percentFormat(String format, Object args) {
-        List<Object> values = args instanceof List<?> l ? new ArrayList<>(l) : java.util.Collections.singletonList(args);
+        // a tuple supplies one value per conversion; anything else is one value
+        List<Object> values = args instanceof Tuple t ? new ArrayList<>(t) : java.util.Collections.singletonList(args);
+        // Python treats an argument with __getitem__ (not a tuple or str) as a mapping: leftovers are no error
+        boolean mapping = !(args instanceof Tuple) && (args instanceof Map<?, ?> || args instanceof List<?> || args instanceof Undefined);
         StringBuilder sb = new StringBuilder();
         int next = 0;
         for (int i = 0; i < format.length(); i++) {
@@ -289,7 +292,7 @@ final class Methods {
             while (body.length() < w) body = left ? body + " " : (spec.startsWith("0") && conv != 's' ? "0" : " ") + body;
             sb.append(body);
         }
-        if (next < values.size() && !(args instanceof Map<?, ?>)) {
+        if (next < values.size() && !mapping) {
             throw new TemplateException("not all arguments converted during string formatting");
         }
         return sb.toString();

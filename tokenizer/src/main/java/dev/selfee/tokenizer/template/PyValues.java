@@ -198,7 +198,7 @@ final class PyValues {
             return Long.compare(toLong(a), toLong(b));
         }
         if (a instanceof String x && b instanceof String y) return compareCodePoints(x, y);
-        if (a instanceof List<?> x && b instanceof List<?> y) {
+        if (a instanceof List<?> x && b instanceof List<?> y && (x instanceof Tuple) == (y instanceof Tuple)) {
             for (int i = 0; i < Math.min(x.size(), y.size()); i++) {
                 if (!equal(x.get(i), y.get(i))) return compare(x.get(i), y.get(i));
             }

@@ -404,6 +404,7 @@ final class Renderer {
 
     /** Python's binary arithmetic on template values. */
     static Object arithmetic(String op, Object l, Object r) {
+        if (op.equals("%") && l instanceof String format) return Methods.percentFormat(format, r);
         if (l instanceof Undefined u) throw new TemplateException(undefinedMessage(u));
         if (r instanceof Undefined u) throw new TemplateException(undefinedMessage(u));
         boolean nums = PyValues.isNumber(l) && PyValues.isNumber(r);
@@ -426,13 +427,9 @@ final class Renderer {
             case "*" -> {
                 if (ints) return Math.multiplyExact(PyValues.toLong(l), PyValues.toLong(r));
                 if (nums) return PyValues.toDouble(l) * PyValues.toDouble(r);
-                if (l instanceof String s && (r instanceof Long || r instanceof Boolean)) return s.repeat((int) Math.max(0, PyValues.toLong(r)));
-                if (r instanceof String s && (l instanceof Long || l instanceof Boolean)) return s.repeat((int) Math.max(0, PyValues.toLong(l)));
-                if (l instanceof List<?> a && (r instanceof Long || r instanceof Boolean)) {
-                    List<Object> out = a instanceof Tuple ? new Tuple() : new ArrayList<>();
-                    for (long i = 0; i < PyValues.toLong(r); i++) out.addAll(a);
-                    return out;
-                }
+                boolean intLeft = l instanceof Long || l instanceof Boolean, intRight = r instanceof Long || r instanceof Boolean;
+                if ((l instanceof String || l instanceof List<?>) && intRight) return repeat(l, PyValues.toLong(r));
+                if ((r instanceof String || r instanceof List<?>) && intLeft) return repeat(r, PyValues.toLong(l));
             }
             case "/" -> {
                 if (nums) {
@@ -443,10 +440,9 @@ final class Renderer {
             case "//" -> {
                 if (nums && PyValues.toDouble(r) == 0) throw new TemplateException("integer division or modulo by zero");
                 if (ints) return Math.floorDiv(PyValues.toLong(l), PyValues.toLong(r));
-                if (nums) return Math.floor(PyValues.toDouble(l) / PyValues.toDouble(r));
+                if (nums) return floorDiv(PyValues.toDouble(l), PyValues.toDouble(r));
             }
             case "%" -> {
-                if (l instanceof String format) return Methods.percentFormat(format, r);
                 if (nums && PyValues.toDouble(r) == 0) throw new TemplateException("integer division or modulo by zero");
                 if (ints) return Math.floorMod(PyValues.toLong(l), PyValues.toLong(r));
                 if (nums) {
@@ -463,6 +459,25 @@ final class Renderer {
         }
         throw new TemplateException("unsupported operand type(s) for " + op + ": '" + PyValues.typeName(l) + "' and '"
                 + PyValues.typeName(r) + "'");
+    }
+
+    /** Python's float floor division (CPython's float_divmod), which differs from floor(a / b) near integers. */
+    private static double floorDiv(double a, double b) {
+        double mod = a % b;
+        double div = (a - mod) / b;
+        if (mod != 0 && (b < 0) != (mod < 0)) div -= 1.0;
+        if (div == 0) return Math.copySign(0.0, a / b);
+        double floor = Math.floor(div);
+        return div - floor > 0.5 ? floor + 1.0 : floor;
+    }
+
+    /** Python's sequence * n. */
+    private static Object repeat(Object seq, long times) {
+        if (seq instanceof String s) return s.repeat((int) Math.max(0, times));
+        List<?> list = (List<?>) seq;
+        List<Object> out = list instanceof Tuple ? new Tuple() : new ArrayList<>();
+        for (long i = 0; i < times; i++) out.addAll(list);
+        return out;
     }
 
     private static Object range(Args a) {

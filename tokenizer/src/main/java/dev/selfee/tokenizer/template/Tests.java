@@ -46,13 +46,19 @@ final class Tests {
                 Object o = arg(name, args);
                 yield v == o || (v instanceof Boolean && v.equals(o));
             }
-            case "divisibleby" -> Math.floorMod(PyValues.toLong(v), PyValues.toLong(arg(name, args))) == 0;
-            case "odd" -> Math.floorMod(PyValues.toLong(v), 2) == 1;
-            case "even" -> Math.floorMod(PyValues.toLong(v), 2) == 0;
+            case "divisibleby" -> PyValues.equal(Renderer.arithmetic("%", number(v), number(arg(name, args))), 0L);
+            case "odd" -> PyValues.equal(Renderer.arithmetic("%", number(v), 2L), 1L);
+            case "even" -> PyValues.equal(Renderer.arithmetic("%", number(v), 2L), 0L);
             case "lower" -> PyValues.str(v).equals(PyValues.str(v).toLowerCase(Locale.ROOT));
             case "upper" -> PyValues.str(v).equals(PyValues.str(v).toUpperCase(Locale.ROOT));
             default -> throw new TemplateException("no test named '" + name + "'");
         };
+    }
+
+    /** Python's % on a non-number is string formatting or a TypeError; these tests need numbers. */
+    private static Object number(Object v) {
+        if (!PyValues.isNumber(v)) PyValues.toLong(v); // throws the error naming the type
+        return v;
     }
 
     private static Object arg(String test, List<Object> args) {
