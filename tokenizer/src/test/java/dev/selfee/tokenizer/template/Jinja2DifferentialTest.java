@@ -15,10 +15,10 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * A thousand random expressions (tools/make_chat_template_fixtures.py, fixed seed) rendered by Jinja2 under
- * transformers' settings: each must render identically here, or fail here where Jinja2 failed.
+ * Random expressions and random small templates (tools/make_chat_template_fixtures.py, fixed seeds) rendered
+ * by Jinja2 under transformers' settings: each must render identically here, or fail here where Jinja2 failed.
  */
-class JinjaExpressionsTest {
+class Jinja2DifferentialTest {
     @SuppressWarnings("unchecked")
     @TestFactory
     List<DynamicTest> randomExpressionsRenderLikeJinja2() throws IOException {
@@ -39,6 +39,27 @@ class JinjaExpressionsTest {
                     assertThrows(TemplateException.class, () -> ChatTemplate.compile("{{ " + expr + " }}").render(List.of(), false, context));
                 }
             }));
+        }
+        return tests;
+    }
+
+    /** Text, tags and comments with random '-'/'+' whitespace control: trim_blocks and lstrip_blocks in full. */
+    @SuppressWarnings("unchecked")
+    @TestFactory
+    List<DynamicTest> randomTemplatesKeepJinja2sWhitespace() throws IOException {
+        Map<String, Object> doc;
+        try (InputStream in = getClass().getResourceAsStream("/jinja_whitespace.json")) {
+            doc = new ObjectMapper().readValue(in, new TypeReference<>() { });
+        }
+        Map<String, Object> context = (Map<String, Object>) doc.get("context");
+        List<Map<String, Object>> cases = (List<Map<String, Object>>) doc.get("cases");
+        assertTrue(cases.size() >= 500, "fixture has " + cases.size() + " cases");
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Map<String, Object> c : cases) {
+            String template = (String) c.get("template");
+            String name = template.replace("\n", "\\n").replace("\t", "\\t");
+            tests.add(DynamicTest.dynamicTest("\"" + name + "\"", () ->
+                    assertEquals(c.get("expected"), ChatTemplate.compile(template).render(List.of(), false, context))));
         }
         return tests;
     }
