@@ -427,6 +427,11 @@ QWEN3_EXTRA = {
                    {"role": "tool", "content": "{\"temp\": 21}"},
                    {"role": "tool", "content": "sunny"},
                    {"role": "assistant", "content": "21 C and sunny."}],
+    "multi_step_tool": [{"role": "user", "content": "Plan a trip."},
+                        {"role": "assistant", "content": "<think>\nneed weather\n</think>\n\nChecking.",
+                         "tool_calls": [{"type": "function", "function": {"name": "get_weather", "arguments": "{\"city\": \"Oslo\"}"}}]},
+                        {"role": "user", "content": "<tool_response>\n{\"temp\": 3}\n</tool_response>"},
+                        {"role": "assistant", "content": "<think>cold</think>Pack a coat."}],
 }
 
 DEEPSEEK_EXTRA = {
