@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
                 GenerateCommand.class,
                 LogprobsCommand.class,
                 TokenizeCommand.class,
+                TrainTokenizerCommand.class,
                 ConvertCommand.class,
                 GoldJudgeCommand.class,
                 DevicesCommand.class,
