@@ -49,6 +49,16 @@ class TokenizerErrorsTest {
     }
 
     @Test
+    void idsMustBeNonNegativeIntegers() {
+        TokenizerException e = assertThrows(TokenizerException.class,
+                () -> Tokenizer.fromJson("{\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":-1},\"merges\":[]}}", null));
+        assertEquals("tokenizer.json: model.vocab: the id of \"a\" is not an integer from 0", e.getMessage());
+        e = assertThrows(TokenizerException.class, () -> Tokenizer.fromJson(
+                "{\"added_tokens\":[{\"id\":-3,\"content\":\"x\"}]," + MODEL + "}", null));
+        assertEquals("tokenizer.json: added_tokens[0].id -3 is negative", e.getMessage());
+    }
+
+    @Test
     void randomDropoutIsRefused() {
         TokenizerException e = assertThrows(TokenizerException.class,
                 () -> Tokenizer.fromJson("{\"model\":{\"type\":\"BPE\",\"dropout\":0.1,\"vocab\":{},\"merges\":[]}}", null));
