@@ -84,6 +84,15 @@ class TokenizerErrorsTest {
     }
 
     @Test
+    void aRegexThatOverflowsOnLongTextSaysSo() {
+        Tokenizer t = Tokenizer.fromJson("{\"pre_tokenizer\":{\"type\":\"Split\",\"pattern\":{\"Regex\":\"(?:a|b)+\"},"
+                + "\"behavior\":\"Isolated\"}," + MODEL + "}", null);
+        assertEquals(2, t.encode("ab")[0]);
+        TokenizerException e = assertThrows(TokenizerException.class, () -> t.encode("ab".repeat(500_000)));
+        assertEquals("the regex (?:a|b)+ ran out of stack on a text of 1000000 chars; split the text into shorter pieces", e.getMessage());
+    }
+
+    @Test
     void aMinimalTokenizerWorks() {
         Tokenizer t = Tokenizer.fromJson("{" + MODEL + "}", null);
         assertEquals(2, t.encode("ab")[0]);
