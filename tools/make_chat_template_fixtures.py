@@ -26,6 +26,7 @@ plus small "feature" templates that exercise interpreter features real templates
 import datetime
 import json
 import os
+import re
 import subprocess
 import sys
 import tarfile
@@ -655,13 +656,21 @@ def main():
             write(name, origin, licence, tok.chat_template, tok.special_tokens_map, cases_for(render, name))
 
     for name, (template, origin, licence, tokens) in EMBEDDED.items():
-        def render(messages, agp, extra, template=template, tokens=tokens):
+        def render(messages, agp, extra, template=template, tokens=tokens, spans=False):
             extra = dict(extra)
             tools = extra.pop("tools", None)
-            return render_jinja_template([messages], tools=tools, chat_template=template, add_generation_prompt=agp,
-                                         **tokens, **extra)[0][0]
+            rendered, indices = render_jinja_template([messages], tools=tools, chat_template=template, add_generation_prompt=agp,
+                                                      return_assistant_tokens_mask=spans, **tokens, **extra)
+            return (rendered[0], indices[0]) if spans else rendered[0]
 
-        write(name, origin, licence, template, tokens, cases_for(render, name))
+        cases = cases_for(render, name)
+        if re.search(r"\{%-?\s*generation\s*-?%\}", template):  # where the assistant text lies, as return_assistant_tokens_mask computes it
+            for c in cases:
+                if "expected" in c:
+                    text, indices = render(c["messages"], c["add_generation_prompt"], c["extra"], spans=True)
+                    assert text == c["expected"]
+                    c["generation_indices"] = [list(i) for i in indices]
+        write(name, origin, licence, template, tokens, cases)
 
     for name, template in FEATURES.items():
         tokens = {"bos_token": "<s>", "eos_token": "</s>"}

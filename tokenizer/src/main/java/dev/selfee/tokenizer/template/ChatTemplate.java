@@ -47,6 +47,16 @@ public final class ChatTemplate {
      * any variable (e.g. {@code enable_thinking}) and overrides the special tokens.
      */
     public String render(List<? extends Map<String, ?>> messages, boolean addGenerationPrompt, Map<String, ?> extraContext) {
+        return renderWithSpans(messages, addGenerationPrompt, extraContext).text();
+    }
+
+    /**
+     * Renders like {@link #render} and also reports where each {@code {% generation %}} block's output lies,
+     * as transformers' {@code return_assistant_tokens_mask} does (for masking the loss to assistant text).
+     * Maps should keep insertion order (e.g. LinkedHashMap): templates may iterate or serialize them.
+     */
+    public RenderedChat renderWithSpans(List<? extends Map<String, ?>> messages, boolean addGenerationPrompt,
+                                        Map<String, ?> extraContext) {
         Map<String, Object> context = new LinkedHashMap<>(specialTokens);
         context.put("messages", messages);
         context.put("tools", null);

@@ -21,6 +21,9 @@ sealed interface Node {
 
     record Macro(String name, List<String> params, List<Expr> defaults, List<Node> body) implements Node { }
 
+    /** {@code generation} ... {@code endgeneration}: marks the assistant text whose span is reported. */
+    record Generation(List<Node> body) implements Node { }
+
     record Break() implements Node { }
 
     record Continue() implements Node { }

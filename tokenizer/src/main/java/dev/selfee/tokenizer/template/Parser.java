@@ -75,7 +75,7 @@ final class Parser {
                 List<Node> body = statements(Set.of("endgeneration"));
                 next();
                 endTag();
-                yield new Node.If(List.of(new Expr.Literal(true, kw.line(), kw.column())), List.of(body), List.of());
+                yield new Node.Generation(body);
             }
             default -> throw error(kw, "unknown statement '" + kw.text() + "'");
         };

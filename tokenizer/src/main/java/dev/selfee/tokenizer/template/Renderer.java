@@ -32,12 +32,14 @@ final class Renderer {
     }
 
     private final Supplier<LocalDateTime> clock;
+    private final StringBuilder root = new StringBuilder();
+    private final List<RenderedChat.Span> generationSpans = new ArrayList<>();
 
     Renderer(Supplier<LocalDateTime> clock) {
         this.clock = clock;
     }
 
-    String render(List<Node> template, Map<String, Object> context) {
+    RenderedChat render(List<Node> template, Map<String, Object> context) {
         Scope root = new Scope(null);
         root.vars.put("raise_exception", (Callable) (args, kw) -> {
             throw new TemplateException(args.isEmpty() ? "" : PyValues.str(args.get(0)));
@@ -61,9 +63,8 @@ final class Renderer {
             return d;
         });
         context.forEach((k, v) -> root.vars.put(k, PyValues.fromJava(v)));
-        StringBuilder out = new StringBuilder();
-        run(template, root, out);
-        return out.toString();
+        run(template, root, this.root);
+        return new RenderedChat(this.root.toString(), List.copyOf(generationSpans));
     }
 
     // ---- statements
@@ -105,6 +106,12 @@ final class Renderer {
                 scope.vars.put(s.target(), captured.toString());
             }
             case Node.Macro m -> scope.vars.put(m.name(), macro(m, scope));
+            case Node.Generation g -> {
+                int start = out.length();
+                Flow f = run(g.body(), scope, out);
+                if (out == root) generationSpans.add(new RenderedChat.Span(start, out.length())); // as transformers tracks it
+                return f;
+            }
             case Node.Break b -> {
                 return Flow.BREAK;
             }

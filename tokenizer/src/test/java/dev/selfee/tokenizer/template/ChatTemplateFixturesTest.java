@@ -54,7 +54,9 @@ class ChatTemplateFixturesTest {
                 Map<String, Object> extra = (Map<String, Object>) c.get("extra");
                 tests.add(DynamicTest.dynamicTest(name + " " + c.get("name"), () -> {
                     if (c.containsKey("expected")) {
-                        assertEquals(c.get("expected"), template.render(messages, agp, extra));
+                        RenderedChat r = template.renderWithSpans(messages, agp, extra);
+                        assertEquals(c.get("expected"), r.text());
+                        if (c.containsKey("generation_indices")) assertEquals(spans(r.text(), c.get("generation_indices")), r.generationSpans());
                     } else {
                         TemplateException e = assertThrows(TemplateException.class, () -> template.render(messages, agp, extra));
                         assertEquals(c.get("error"), e.getMessage());
@@ -63,5 +65,15 @@ class ChatTemplateFixturesTest {
             }
         }
         return tests;
+    }
+
+    /** Python's code-point offsets as UTF-16 spans. */
+    private static List<RenderedChat.Span> spans(String text, Object indices) {
+        List<RenderedChat.Span> out = new ArrayList<>();
+        for (Object o : (List<?>) indices) {
+            List<?> pair = (List<?>) o;
+            out.add(new RenderedChat.Span(text.offsetByCodePoints(0, (Integer) pair.get(0)), text.offsetByCodePoints(0, (Integer) pair.get(1))));
+        }
+        return out;
     }
 }
