@@ -362,7 +362,7 @@ FEATURES = {
 {{ [3, 1, 2] | sort }} {{ [3, 1, 2] | sort(reverse=true) | first }} {{ ['b', 'A', 'c'] | sort }} {{ [1, 2, 3] | sum }} {{ [4, 9] | max }} {{ -3 | abs }} {{ '42' | int + 1 }} {{ '2.5' | float }} {{ 3.7 | round }} {{ 'abc' | reverse }} {{ 'a\nb' | indent(2) }}
 {{ range(3) | list }} {{ range(1, 10, 3) | list }} {{ dict(a=1) }} {{ 'x' | replace('x', 'y') }} {{ 'Tit le' | lower }} {{ messages | length }} {{ [1, 2] | join }}
 {{ '%s|%5d|%-4s|%.2f|%05.1f|%r|%%' % ('a', 42, 'b', 3.14159, 2.5, 'q') }} {{ '%s' % none }} {{ '%d items' % (messages | length) }} {{ nothing == also_nothing }} {{ nothing != 1 }}
-{{ "they're bill's-friend (x) MIXED" | title }} {{ "they're bill's" .title() }} {{ 2.5 | round }} {{ 3.5 | round }} {{ 3.14159 | round(2) }} {{ 2.675 | round(2) }} {{ 7.5 | round(0, 'floor') }} {{ 7.2 | round(method='ceil') }} {{ -2.5 | round }}""",
+{{ '%s - %d%%' | format('Hi', 42) }} {{ 'plain' | format }} {{ messages[0] | attr('items') is defined }} {{ "they're bill's-friend (x) MIXED" | title }} {{ "they're bill's" .title() }} {{ 2.5 | round }} {{ 3.5 | round }} {{ 3.14159 | round(2) }} {{ 2.675 | round(2) }} {{ 7.5 | round(0, 'floor') }} {{ 7.2 | round(method='ceil') }} {{ -2.5 | round }}""",
     "feature_scoping": """{%- set x = 'outer' -%}
 {%- for i in [1, 2] -%}{%- set x = 'inner' ~ i -%}{%- for j in 'ab' -%}{{ loop.index }}{{ j }}{{ i }}{{ x }} {% endfor -%}{%- endfor -%}
 [{{ x }}]
