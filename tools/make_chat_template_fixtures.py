@@ -371,6 +371,31 @@ FEATURES = {
 {% for a, b in [[1, 'one'], [2, 'two']] %}{{ a }}={{ b }}{{ ',' if not loop.last }}{% endfor %}
 {% for m in messages %}{{ loop.previtem.role if loop.previtem is defined else '-' }}>{{ m.role }}<{{ loop.nextitem.role if loop.nextitem is defined else '-' }} {% endfor %}
 {{ strftime_now('%Y-%m-%d %H:%M:%S %a %b %j %I%p') }} {{ messages | selectattr('content', 'defined') | list | length }}""",
+    "feature_macros": """{%- macro render_type(spec, nullable=false) -%}
+    {%- if spec.type == 'array' -%}
+        {{- render_type(spec['items']) ~ '[]' -}}
+    {%- elif spec.type == 'object' -%}
+        {{- '{' -}}
+        {%- for name, sub in spec.properties | dictsort -%}
+            {{- name }}{{ '?' if name not in (spec.required or []) }}: {{ render_type(sub, sub.nullable | default(false)) }}{{ '; ' if not loop.last }}
+        {%- endfor -%}
+        {{- '}' -}}
+    {%- elif spec.enum is defined -%}
+        {{- spec.enum | map('tojson') | join(' | ') -}}
+    {%- else -%}
+        {{- spec.type -}}
+    {%- endif -%}
+    {{- ' | null' if nullable -}}
+{%- endmacro -%}
+{%- macro show(a, b='B', c=none) -%}[{{ a }},{{ b }},{{ c }},{{ varargs | length }},{{ kwargs | dictsort }}]{%- endmacro -%}
+{%- if tools -%}
+{%- for t in tools %}
+type {{ t.function.name }} = (_: {{ render_type(t.function.parameters) }}) => any;
+{%- endfor %}
+{% endif -%}
+{{ render_type({'type': 'object', 'required': ['a'], 'properties': {'b': {'type': 'array', 'items': {'type': 'string', 'enum': ['x', "y'z"]}}, 'a': {'type': 'integer', 'nullable': true}}}) }}
+{{ show(1) }} {{ show(1, 2, 3, 4, 5) }} {{ show(a='k', z=9, b=none) }}
+{%- for m in messages %} {{ show(m.role, c=loop.index) }}{% endfor %}""",
     "feature_raw": """Before
     {% raw %}
 literal {{ not_a_variable }} {% if %} {# not a comment #}
@@ -486,7 +511,7 @@ def cases_for(render, name):
     for conv_name, msgs in CONVERSATIONS.items():
         for agp in (False, True):
             out.append(case(render, f"{conv_name}/agp={agp}", msgs, agp, {}))
-    if name in ("qwen3", "qwen2_5", "feature_expressions"):
+    if name in ("qwen3", "qwen2_5", "feature_expressions", "feature_macros"):
         out.append(case(render, "tools/agp=True", CONVERSATIONS["system_user"], True, {"tools": TOOLS}))
     if name in ("qwen3", "qwen2_5"):
         for conv_name, msgs in QWEN3_EXTRA.items():
