@@ -396,6 +396,12 @@ type {{ t.function.name }} = (_: {{ render_type(t.function.parameters) }}) => an
 {{ render_type({'type': 'object', 'required': ['a'], 'properties': {'b': {'type': 'array', 'items': {'type': 'string', 'enum': ['x', "y'z"]}}, 'a': {'type': 'integer', 'nullable': true}}}) }}
 {{ show(1) }} {{ show(1, 2, 3, 4, 5) }} {{ show(a='k', z=9, b=none) }}
 {%- for m in messages %} {{ show(m.role, c=loop.index) }}{% endfor %}""",
+    "feature_blocks": """{%- macro wrap(tag, n=1) -%}<{{ tag }}>{{ caller() * n }}</{{ tag }}>{%- endmacro -%}
+{%- macro each(items) -%}{% for it in items %}{{ caller(it, loop.index) }}{% endfor %}{%- endmacro -%}
+{% call wrap('b', n=2) %}[{{ messages | length }}]{% endcall %}
+{% call(m, i) each(messages) %}{{ i }}:{{ m.role | upper }} {% endcall %}
+{% filter upper %}shout {{ messages[0].content }}{% endfilter %}
+{% filter replace('a', '4') | trim | title %}   banana apple   {% endfilter %}|""",
     "feature_raw": """Before
     {% raw %}
 literal {{ not_a_variable }} {% if %} {# not a comment #}

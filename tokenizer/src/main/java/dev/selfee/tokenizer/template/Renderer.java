@@ -106,6 +106,23 @@ final class Renderer {
                 scope.vars.put(s.target(), captured.toString());
             }
             case Node.Macro m -> scope.vars.put(m.name(), macro(m, scope));
+            case Node.CallBlock c -> {
+                Expr.Call call = c.call();
+                Object callee = eval(call.callee(), scope);
+                if (!(callee instanceof Callable f)) throw at(call, "'" + PyValues.typeName(callee) + "' object is not callable");
+                List<Object> args = new ArrayList<>();
+                for (Expr x : call.args()) args.add(eval(x, scope));
+                Map<String, Object> kw = keywords(call.kwNames(), call.kwValues(), scope);
+                kw.put("caller", macro(c.caller(), scope));
+                out.append(PyValues.str(withPosition(call, () -> f.call(args, kw))));
+            }
+            case Node.FilterBlock fb -> {
+                StringBuilder captured = new StringBuilder();
+                run(fb.body(), scope, captured);
+                Scope s = new Scope(scope);
+                s.vars.put(Node.FilterBlock.BODY, captured.toString());
+                out.append(PyValues.str(eval(fb.chain(), s)));
+            }
             case Node.Generation g -> {
                 int start = out.length();
                 Flow f = run(g.body(), scope, out);
@@ -186,7 +203,7 @@ final class Renderer {
             }
             Map<String, Object> kwargs = new LinkedHashMap<>();
             kw.forEach((k, v) -> {
-                if (m.params().contains(k)) s.vars.put(k, v);
+                if (m.params().contains(k) || k.equals("caller")) s.vars.put(k, v);
                 else kwargs.put(k, v);
             });
             for (int i = 0; i < m.params().size(); i++) {
