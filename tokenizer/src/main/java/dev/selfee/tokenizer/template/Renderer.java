@@ -32,7 +32,7 @@ final class Renderer {
     }
 
     private final Supplier<LocalDateTime> clock;
-    private final StringBuilder root = new StringBuilder();
+    private final StringBuilder output = new StringBuilder();
     private final List<RenderedChat.Span> generationSpans = new ArrayList<>();
 
     Renderer(Supplier<LocalDateTime> clock) {
@@ -63,8 +63,8 @@ final class Renderer {
             return d;
         });
         context.forEach((k, v) -> root.vars.put(k, PyValues.fromJava(v)));
-        run(template, root, this.root);
-        return new RenderedChat(this.root.toString(), List.copyOf(generationSpans));
+        run(template, root, output);
+        return new RenderedChat(output.toString(), List.copyOf(generationSpans));
     }
 
     // ---- statements
@@ -126,7 +126,7 @@ final class Renderer {
             case Node.Generation g -> {
                 int start = out.length();
                 Flow f = run(g.body(), scope, out);
-                if (out == root) generationSpans.add(new RenderedChat.Span(start, out.length())); // as transformers tracks it
+                if (out == output) generationSpans.add(new RenderedChat.Span(start, out.length())); // as transformers tracks it
                 return f;
             }
             case Node.Break b -> {
