@@ -544,7 +544,7 @@ final class Parser {
         }
     }
 
-    // ---- token helpers
+    // ---- reading tokens
 
     private Token peek() {
         return tokens.get(i);
