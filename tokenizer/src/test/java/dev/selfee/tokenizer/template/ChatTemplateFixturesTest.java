@@ -53,7 +53,13 @@ class ChatTemplateFixturesTest {
                 boolean agp = (Boolean) c.get("add_generation_prompt");
                 Map<String, Object> extra = (Map<String, Object>) c.get("extra");
                 tests.add(DynamicTest.dynamicTest(name + " " + c.get("name"), () -> {
-                    if (c.containsKey("expected")) {
+                    if (Boolean.TRUE.equals(c.get("continue_final_message"))) {
+                        if (c.containsKey("expected")) {
+                            assertEquals(c.get("expected"), template.renderContinuingFinalMessage(messages, extra));
+                        } else { // transformers refuses (ValueError) or the template raises
+                            assertThrows(RuntimeException.class, () -> template.renderContinuingFinalMessage(messages, extra));
+                        }
+                    } else if (c.containsKey("expected")) {
                         RenderedChat r = template.renderWithSpans(messages, agp, extra);
                         assertEquals(c.get("expected"), r.text());
                         if (c.containsKey("generation_indices")) assertEquals(spans(r.text(), c.get("generation_indices")), r.generationSpans());
