@@ -8,8 +8,8 @@ import dev.selfee.engine.Parallel;
 /**
  * The cache-blocked GEMM for matrices with more than a few rows. For each block of
  * {@link #KC} k-steps and {@link #NC} columns, op(B) is copied into NR-wide panels that stay
- * in L2; then, for every MR rows, op(A) is copied into an MR-wide panel that stays in L1 and
- * the {@link MicroKernel} sweeps it across the B panels. Packing absorbs the transposes, so
+ * in L2; then, {@link #MC} rows at a time, op(A) is copied into MR-wide panels, and the
+ * {@link MicroKernel} sweeps each A panel (held in L1) across the B panels. Packing absorbs the transposes, so
  * all four cases run the same kernel.
  *
  * <p>Threads take disjoint ranges of whole panels of C (columns when there are enough, else
@@ -20,7 +20,9 @@ final class PackedGemm {
     /** k-steps per packed block: an A panel (MR·KC floats) fits L1 beside the streamed B. */
     static final int KC = 256;
     /** Columns per packed B block: KC·NC floats sit in L2. */
-    static final int NC = 16 * NR;
+    static final int NC = 12 * NR;
+    /** Rows per packed A block. */
+    static final int MC = 16 * MR;
     /** Below this many multiply-adds per thread, extra threads cost more than they save. */
     private static final long MIN_WORK_PER_THREAD = 1L << 18;
 
@@ -50,45 +52,65 @@ final class PackedGemm {
                               float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                               float beta, float[] c, int cOff, int ldc) {
         Scratch s = Scratch.get();
-        int maxPanels = (Math.min(NC, j1 - j0) + NR - 1) / NR;
-        float[] bp = s.b(maxPanels * NR * Math.min(KC, k));
-        float[] ap = s.a(MR * Math.min(KC, k));
+        int kcMax = Math.min(KC, k);
+        float[] bp = s.b((Math.min(NC, j1 - j0) + NR - 1) / NR * NR * kcMax);
+        float[] ap = s.a((Math.min(MC, i1 - i0) + MR - 1) / MR * MR * kcMax);
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
-            int panels = (nc + NR - 1) / NR;
+            int colPanels = (nc + NR - 1) / NR;
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 float blockBeta = pc == 0 ? beta : 1f; // later k blocks add to what the first wrote
                 packB(transB, b, bOff, ldb, pc, kc, jc, nc, bp);
-                for (int ic = i0; ic < i1; ic += MR) {
-                    int rows = Math.min(MR, i1 - ic);
-                    packA(transA, a, aOff, lda, ic, rows, pc, kc, ap);
-                    int ci = cOff + ic * ldc;
-                    for (int q = 0; q < panels; q++) {
-                        int j = jc + q * NR;
-                        MicroKernel.run(kc, ap, 0, bp, q * kc * NR, alpha, blockBeta,
-                                c, ci + j, ldc, rows, Math.min(NR, jc + nc - j), s.tile);
+                for (int ic = i0; ic < i1; ic += MC) {
+                    int mc = Math.min(MC, i1 - ic);
+                    packA(transA, a, aOff, lda, ic, mc, pc, kc, ap);
+                    for (int ir = 0; ir < mc; ir += MR) {
+                        int rows = Math.min(MR, mc - ir), ci = cOff + (ic + ir) * ldc;
+                        for (int q = 0; q < colPanels; q++) {
+                            int j = jc + q * NR;
+                            MicroKernel.run(kc, ap, ir * kc, bp, q * kc * NR, alpha, blockBeta,
+                                    c, ci + j, ldc, rows, Math.min(NR, jc + nc - j), s.tile);
+                        }
                     }
                 }
             }
         }
     }
 
-    /** ap[p·MR + r] = op(A)[i0 + r, p0 + p], rows past {@code rows} zero. */
-    static void packA(boolean transA, float[] a, int aOff, int lda, int i0, int rows, int p0, int kc, float[] ap) {
-        if (!transA) {
-            for (int r = 0; r < rows; r++) {
-                int src = aOff + (i0 + r) * lda + p0;
-                for (int p = 0, d = r; p < kc; p++, d += MR) ap[d] = a[src + p];
+    /**
+     * Panel t holds ap[t·kc·MR + p·MR + r] = op(A)[i0 + t·MR + r, p0 + p] for the mc rows from
+     * i0, rows past mc zero.
+     */
+    static void packA(boolean transA, float[] a, int aOff, int lda, int i0, int mc, int p0, int kc, float[] ap) {
+        int panels = (mc + MR - 1) / MR;
+        if (!transA) { // rows of A are contiguous in k
+            for (int r = 0; r < panels * MR; r++) {
+                int d = r / MR * kc * MR + r % MR;
+                if (r < mc) {
+                    int src = aOff + (i0 + r) * lda + p0;
+                    for (int p = 0; p < kc; p++, d += MR) ap[d] = a[src + p];
+                } else {
+                    for (int p = 0; p < kc; p++, d += MR) ap[d] = 0f;
+                }
             }
-            for (int r = rows; r < MR; r++) {
-                for (int p = 0, d = r; p < kc; p++, d += MR) ap[d] = 0f;
-            }
-        } else {
-            for (int p = 0, d = 0; p < kc; p++, d += MR) {
+        } else { // A stored k×m: each k step is a contiguous run of rows
+            for (int p = 0; p < kc; p++) {
                 int src = aOff + (p0 + p) * lda + i0;
-                for (int r = 0; r < rows; r++) ap[d + r] = a[src + r];
-                for (int r = rows; r < MR; r++) ap[d + r] = 0f;
+                int whole = mc / MR, d = p * MR;
+                for (int t = 0; t < whole; t++, d += kc * MR, src += MR) {
+                    ap[d] = a[src]; // MR = 6, unrolled: this copy is the whole cost of packing
+                    ap[d + 1] = a[src + 1];
+                    ap[d + 2] = a[src + 2];
+                    ap[d + 3] = a[src + 3];
+                    ap[d + 4] = a[src + 4];
+                    ap[d + 5] = a[src + 5];
+                }
+                if (whole < panels) {
+                    int rows = mc - whole * MR;
+                    for (int r = 0; r < rows; r++) ap[d + r] = a[src + r];
+                    for (int r = rows; r < MR; r++) ap[d + r] = 0f;
+                }
             }
         }
     }

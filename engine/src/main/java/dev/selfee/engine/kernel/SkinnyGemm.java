@@ -10,18 +10,17 @@ import jdk.incubator.vector.VectorMask;
 /**
  * GEMM for a few rows of A ({@code m <= Gemm.SKINNY_ROWS}): the token-at-a-time products of
  * generation, where B is a weight read once per call and packing it would cost as much as the
- * multiply. op(A) is copied into a small row-major buffer padded to {@link #GROUP} rows; B is
- * read in place.
+ * multiply. op(A) is copied into a small row-major buffer; B is read in place.
  * <ul>
- *   <li>B stored k×n (A·B): C rows are accumulated along k in registers, vectors across n.
+ *   <li>B stored k×n (A·B): B is streamed row by row into partial sums of C rows kept in L1.
  *   <li>B stored n×k (A·Bᵀ, a Linear layer with an [out, in] weight): each C element is a dot
  *       product of two contiguous rows, vectors along k, lanes added in a fixed order.
  * </ul>
  * Threads take disjoint column ranges of C, so the result does not depend on the thread count.
  */
 final class SkinnyGemm {
-    /** Rows of A handled together; A is zero-padded to a multiple of this. */
-    static final int GROUP = 4;
+    /** Columns of C accumulated together in the A·B case. */
+    static final int JB = 1024;
     /** Below this many multiply-adds per thread, extra threads cost more than they save. */
     private static final long MIN_WORK_PER_THREAD = 1L << 16;
 
@@ -30,8 +29,7 @@ final class SkinnyGemm {
     static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                      float beta, float[] c, int cOff, int ldc) {
-        int rows = (m + GROUP - 1) / GROUP * GROUP;
-        float[] x = Scratch.get().a(rows * k);
+        float[] x = Scratch.get().a(m * k);
         for (int i = 0; i < m; i++) {
             if (!transA) {
                 System.arraycopy(a, aOff + i * lda, x, i * k, k);
@@ -39,7 +37,6 @@ final class SkinnyGemm {
                 for (int p = 0; p < k; p++) x[i * k + p] = a[aOff + p * lda + i];
             }
         }
-        java.util.Arrays.fill(x, m * k, rows * k, 0f);
         int units = transB ? n : (n + V - 1) / V;
         long work = (long) m * n * k;
         int parts = (int) Math.max(1, Math.min(Math.min(Parallel.threads(), units), work / MIN_WORK_PER_THREAD));
@@ -55,104 +52,73 @@ final class SkinnyGemm {
 
     // ---- A·B: B stored k×n ----
 
-    /** C[0:m, j0:j1] for B stored k×n. */
+    /**
+     * C[0:m, j0:j1] for B stored k×n, {@link #JB} columns at a time: rows of B are read in order,
+     * four at once, and added into partial sums of C that stay in L1. Each sum still runs along
+     * k in order.
+     */
     private static void rows(int m, int k, float alpha, float[] x, float[] b, int bOff, int ldb,
                              float beta, float[] c, int cOff, int ldc, int j0, int j1) {
-        float[] acc = Scratch.get().tile;
-        if (m == 1) {
-            int j = j0;
-            for (; j + 4 * V <= j1; j += 4 * V) {
-                row1x4(k, x, b, bOff + j, ldb, acc);
-                for (int v = 0; v < 4 * V; v += V) MicroKernel.update(acc, v, alpha, beta, c, cOff + j + v);
+        float[] acc = Scratch.get().b(m * JB);
+        for (int jc = j0; jc < j1; jc += JB) {
+            int w = Math.min(JB, j1 - jc); // acc holds row i at acc[i·w ..]
+            java.util.Arrays.fill(acc, 0, m * w, 0f);
+            int p = 0;
+            for (; p + 4 <= k; p += 4) {
+                for (int i = 0; i < m; i++) axpy4(x, i * k + p, b, bOff + p * ldb + jc, ldb, acc, i * w, w);
             }
-            for (; j < j1; j += V) {
-                row1x1(k, x, b, bOff + j, ldb, j1 - j, acc);
-                update(acc, 0, alpha, beta, c, cOff + j, j1 - j);
+            for (; p < k; p++) {
+                for (int i = 0; i < m; i++) axpy1(x[i * k + p], b, bOff + p * ldb + jc, acc, i * w, w);
             }
-            return;
-        }
-        for (int i = 0; i < m; i += GROUP) {
-            int valid = Math.min(GROUP, m - i), ci = cOff + i * ldc;
-            int j = j0;
-            for (; j + 2 * V <= j1; j += 2 * V) {
-                row4x2(k, x, i * k, b, bOff + j, ldb, acc);
-                for (int r = 0; r < valid; r++) {
-                    MicroKernel.update(acc, 2 * r * V, alpha, beta, c, ci + r * ldc + j);
-                    MicroKernel.update(acc, 2 * r * V + V, alpha, beta, c, ci + r * ldc + j + V);
-                }
-            }
-            for (; j < j1; j += V) {
-                row4x1(k, x, i * k, b, bOff + j, ldb, j1 - j, acc);
-                for (int r = 0; r < valid; r++) update(acc, r * V, alpha, beta, c, ci + r * ldc + j, j1 - j);
+            for (int i = 0; i < m; i++) {
+                int ci = cOff + i * ldc + jc, j = 0;
+                for (; j + V <= w; j += V) MicroKernel.update(acc, i * w + j, alpha, beta, c, ci + j);
+                if (j < w) update(acc, i * w + j, alpha, beta, c, ci + j, w - j);
             }
         }
     }
 
-    /** acc[0..4V) = x[0..k) · B[0..k, 4V columns at bi]. */
-    private static void row1x4(int k, float[] x, float[] b, int bi, int ldb, float[] acc) {
-        FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
-        for (int p = 0; p < k; p++, bi += ldb) {
-            FloatVector xa = FloatVector.broadcast(S, x[p]);
-            s0 = FloatVector.fromArray(S, b, bi).fma(xa, s0);
-            s1 = FloatVector.fromArray(S, b, bi + V).fma(xa, s1);
-            s2 = FloatVector.fromArray(S, b, bi + 2 * V).fma(xa, s2);
-            s3 = FloatVector.fromArray(S, b, bi + 3 * V).fma(xa, s3);
+    /** acc[ai..ai+w) += x[xi]·B[bi..] + ... + x[xi+3]·B[bi+3·ldb..], added row by row. */
+    private static void axpy4(float[] x, int xi, float[] b, int bi, int ldb, float[] acc, int ai, int w) {
+        FloatVector x0 = FloatVector.broadcast(S, x[xi]), x1 = FloatVector.broadcast(S, x[xi + 1]);
+        FloatVector x2 = FloatVector.broadcast(S, x[xi + 2]), x3 = FloatVector.broadcast(S, x[xi + 3]);
+        int b1 = bi + ldb, b2 = bi + 2 * ldb, b3 = bi + 3 * ldb, j = 0;
+        for (; j + V <= w; j += V) {
+            FloatVector s = FloatVector.fromArray(S, acc, ai + j);
+            s = FloatVector.fromArray(S, b, bi + j).fma(x0, s);
+            s = FloatVector.fromArray(S, b, b1 + j).fma(x1, s);
+            s = FloatVector.fromArray(S, b, b2 + j).fma(x2, s);
+            s = FloatVector.fromArray(S, b, b3 + j).fma(x3, s);
+            s.intoArray(acc, ai + j);
         }
-        s0.intoArray(acc, 0);
-        s1.intoArray(acc, V);
-        s2.intoArray(acc, 2 * V);
-        s3.intoArray(acc, 3 * V);
+        if (j < w) {
+            VectorMask<Float> in = S.indexInRange(j, w);
+            FloatVector s = FloatVector.fromArray(S, acc, ai + j, in);
+            s = FloatVector.fromArray(S, b, bi + j, in).fma(x0, s);
+            s = FloatVector.fromArray(S, b, b1 + j, in).fma(x1, s);
+            s = FloatVector.fromArray(S, b, b2 + j, in).fma(x2, s);
+            s = FloatVector.fromArray(S, b, b3 + j, in).fma(x3, s);
+            s.intoArray(acc, ai + j, in);
+        }
     }
 
-    /** acc[0..V) = x[0..k) · B[0..k, min(V, cols) columns at bi]. */
-    private static void row1x1(int k, float[] x, float[] b, int bi, int ldb, int cols, float[] acc) {
-        VectorMask<Float> in = S.indexInRange(0, cols);
-        FloatVector s = FloatVector.zero(S);
-        for (int p = 0; p < k; p++, bi += ldb) s = FloatVector.fromArray(S, b, bi, in).fma(FloatVector.broadcast(S, x[p]), s);
-        s.intoArray(acc, 0);
-    }
-
-    /** acc[r·2V..(r+1)·2V) = row r of the four x rows at xi times the 2V columns of B at bi. */
-    private static void row4x2(int k, float[] x, int xi, float[] b, int bi, int ldb, float[] acc) {
-        FloatVector s00 = FloatVector.zero(S), s01 = s00, s10 = s00, s11 = s00, s20 = s00, s21 = s00, s30 = s00, s31 = s00;
-        for (int p = 0; p < k; p++, bi += ldb, xi++) {
-            FloatVector b0 = FloatVector.fromArray(S, b, bi), b1 = FloatVector.fromArray(S, b, bi + V);
-            FloatVector xa = FloatVector.broadcast(S, x[xi]);
-            s00 = b0.fma(xa, s00); s01 = b1.fma(xa, s01);
-            xa = FloatVector.broadcast(S, x[xi + k]);
-            s10 = b0.fma(xa, s10); s11 = b1.fma(xa, s11);
-            xa = FloatVector.broadcast(S, x[xi + 2 * k]);
-            s20 = b0.fma(xa, s20); s21 = b1.fma(xa, s21);
-            xa = FloatVector.broadcast(S, x[xi + 3 * k]);
-            s30 = b0.fma(xa, s30); s31 = b1.fma(xa, s31);
+    /** acc[ai..ai+w) += xv·B[bi..bi+w). */
+    private static void axpy1(float xv, float[] b, int bi, float[] acc, int ai, int w) {
+        FloatVector x0 = FloatVector.broadcast(S, xv);
+        int j = 0;
+        for (; j + V <= w; j += V) {
+            FloatVector.fromArray(S, b, bi + j).fma(x0, FloatVector.fromArray(S, acc, ai + j)).intoArray(acc, ai + j);
         }
-        s00.intoArray(acc, 0); s01.intoArray(acc, V);
-        s10.intoArray(acc, 2 * V); s11.intoArray(acc, 3 * V);
-        s20.intoArray(acc, 4 * V); s21.intoArray(acc, 5 * V);
-        s30.intoArray(acc, 6 * V); s31.intoArray(acc, 7 * V);
-    }
-
-    /** acc[r·V..(r+1)·V) = row r of the four x rows at xi times min(V, cols) columns of B at bi. */
-    private static void row4x1(int k, float[] x, int xi, float[] b, int bi, int ldb, int cols, float[] acc) {
-        VectorMask<Float> in = S.indexInRange(0, cols);
-        FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
-        for (int p = 0; p < k; p++, bi += ldb, xi++) {
-            FloatVector bv = FloatVector.fromArray(S, b, bi, in);
-            s0 = bv.fma(FloatVector.broadcast(S, x[xi]), s0);
-            s1 = bv.fma(FloatVector.broadcast(S, x[xi + k]), s1);
-            s2 = bv.fma(FloatVector.broadcast(S, x[xi + 2 * k]), s2);
-            s3 = bv.fma(FloatVector.broadcast(S, x[xi + 3 * k]), s3);
+        if (j < w) {
+            VectorMask<Float> in = S.indexInRange(j, w);
+            FloatVector.fromArray(S, b, bi + j, in).fma(x0, FloatVector.fromArray(S, acc, ai + j, in)).intoArray(acc, ai + j, in);
         }
-        s0.intoArray(acc, 0);
-        s1.intoArray(acc, V);
-        s2.intoArray(acc, 2 * V);
-        s3.intoArray(acc, 3 * V);
     }
 
     /** {@link MicroKernel#update} for the first min(V, cols) columns. */
     private static void update(float[] acc, int ai, float alpha, float beta, float[] c, int ci, int cols) {
         VectorMask<Float> in = S.indexInRange(0, cols);
-        FloatVector s = FloatVector.fromArray(S, acc, ai);
+        FloatVector s = FloatVector.fromArray(S, acc, ai, in);
         if (beta == 0f) {
             s.mul(alpha).intoArray(c, ci, in);
         } else {
