@@ -14,8 +14,10 @@ package dev.selfee.engine.kernel;
  * threads split C and never a sum.
  */
 public final class Gemm {
-    /** Up to this many rows of op(A), streaming B beats packing it. */
+    /** Up to this many rows of op(A), streaming B stored k×n beats packing it. */
     static final int SKINNY_ROWS = 8;
+    /** Up to this many rows, dot products with B stored n×k beat packing it (a transposing copy). */
+    static final int SKINNY_ROWS_BT = 32;
 
     private Gemm() {}
 
@@ -27,7 +29,7 @@ public final class Gemm {
         if (m == 0 || n == 0) return;
         if (k == 0 || alpha == 0f) {
             scale(m, n, beta, c, cOff, ldc);
-        } else if (m <= SKINNY_ROWS) {
+        } else if (m <= (transB ? SKINNY_ROWS_BT : SKINNY_ROWS)) {
             SkinnyGemm.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         } else {
             PackedGemm.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);

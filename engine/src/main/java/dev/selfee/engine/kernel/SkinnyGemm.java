@@ -8,11 +8,12 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 
 /**
- * GEMM for a few rows of A ({@code m <= Gemm.SKINNY_ROWS}): the token-at-a-time products of
+ * GEMM for a few rows of A (see {@code Gemm.SKINNY_ROWS}): the token-at-a-time products of
  * generation, where B is a weight read once per call and packing it would cost as much as the
  * multiply. op(A) is copied into a small row-major buffer; B is read in place.
  * <ul>
- *   <li>B stored k×n (A·B): B is streamed row by row into partial sums of C rows kept in L1.
+ *   <li>B stored k×n (A·B): B is streamed row by row into partial sums of C rows kept in L1,
+ *       four rows of A sharing each load of B.
  *   <li>B stored n×k (A·Bᵀ, a Linear layer with an [out, in] weight): each C element is a dot
  *       product of two contiguous rows, vectors along k, lanes added in a fixed order.
  * </ul>
@@ -29,7 +30,8 @@ final class SkinnyGemm {
     static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                      float beta, float[] c, int cOff, int ldc) {
-        float[] x = Scratch.get().a(m * k);
+        int rows = m == 1 ? 1 : (m + 3) / 4 * 4; // A·B takes rows four at a time
+        float[] x = Scratch.get().a(rows * k);
         for (int i = 0; i < m; i++) {
             if (!transA) {
                 System.arraycopy(a, aOff + i * lda, x, i * k, k);
@@ -37,6 +39,7 @@ final class SkinnyGemm {
                 for (int p = 0; p < k; p++) x[i * k + p] = a[aOff + p * lda + i];
             }
         }
+        java.util.Arrays.fill(x, m * k, rows * k, 0f);
         int units = transB ? n : (n + V - 1) / V;
         long work = (long) m * n * k;
         int parts = (int) Math.max(1, Math.min(Math.min(Parallel.threads(), units), work / MIN_WORK_PER_THREAD));
@@ -45,7 +48,7 @@ final class SkinnyGemm {
             if (transB) {
                 dots(m, k, alpha, x, b, bOff, ldb, beta, c, cOff, ldc, u0, u1);
             } else {
-                rows(m, k, alpha, x, b, bOff, ldb, beta, c, cOff, ldc, u0 * V, Math.min(n, u1 * V));
+                rows(m, rows, k, alpha, x, b, bOff, ldb, beta, c, cOff, ldc, u0 * V, Math.min(n, u1 * V));
             }
         });
     }
@@ -57,15 +60,20 @@ final class SkinnyGemm {
      * four at once, and added into partial sums of C that stay in L1. Each sum still runs along
      * k in order.
      */
-    private static void rows(int m, int k, float alpha, float[] x, float[] b, int bOff, int ldb,
+    private static void rows(int m, int rows, int k, float alpha, float[] x, float[] b, int bOff, int ldb,
                              float beta, float[] c, int cOff, int ldc, int j0, int j1) {
-        float[] acc = Scratch.get().b(m * JB);
+        float[] acc = Scratch.get().b(rows * JB);
         for (int jc = j0; jc < j1; jc += JB) {
             int w = Math.min(JB, j1 - jc); // acc holds row i at acc[i·w ..]
-            java.util.Arrays.fill(acc, 0, m * w, 0f);
+            java.util.Arrays.fill(acc, 0, rows * w, 0f);
             int p = 0;
             for (; p + 4 <= k; p += 4) {
-                for (int i = 0; i < m; i++) axpy4(x, i * k + p, b, bOff + p * ldb + jc, ldb, acc, i * w, w);
+                int bi = bOff + p * ldb + jc;
+                if (m == 1) {
+                    axpy4(x, p, b, bi, ldb, acc, 0, w);
+                } else {
+                    for (int i = 0; i < m; i += 4) axpy4x4(x, i * k + p, k, b, bi, ldb, acc, i * w, w);
+                }
             }
             for (; p < k; p++) {
                 for (int i = 0; i < m; i++) axpy1(x[i * k + p], b, bOff + p * ldb + jc, acc, i * w, w);
@@ -75,6 +83,33 @@ final class SkinnyGemm {
                 for (; j + V <= w; j += V) MicroKernel.update(acc, i * w + j, alpha, beta, c, ci + j);
                 if (j < w) update(acc, i * w + j, alpha, beta, c, ci + j, w - j);
             }
+        }
+    }
+
+    /** {@link #axpy4} for the four x rows at xi, xi + k, ... into the four acc rows at ai, ai + w, ...: B is loaded once for all four. */
+    private static void axpy4x4(float[] x, int xi, int k, float[] b, int bi, int ldb, float[] acc, int ai, int w) {
+        FloatVector x00 = FloatVector.broadcast(S, x[xi]), x01 = FloatVector.broadcast(S, x[xi + 1]);
+        FloatVector x02 = FloatVector.broadcast(S, x[xi + 2]), x03 = FloatVector.broadcast(S, x[xi + 3]);
+        int y = xi + k;
+        FloatVector x10 = FloatVector.broadcast(S, x[y]), x11 = FloatVector.broadcast(S, x[y + 1]);
+        FloatVector x12 = FloatVector.broadcast(S, x[y + 2]), x13 = FloatVector.broadcast(S, x[y + 3]);
+        y += k;
+        FloatVector x20 = FloatVector.broadcast(S, x[y]), x21 = FloatVector.broadcast(S, x[y + 1]);
+        FloatVector x22 = FloatVector.broadcast(S, x[y + 2]), x23 = FloatVector.broadcast(S, x[y + 3]);
+        y += k;
+        FloatVector x30 = FloatVector.broadcast(S, x[y]), x31 = FloatVector.broadcast(S, x[y + 1]);
+        FloatVector x32 = FloatVector.broadcast(S, x[y + 2]), x33 = FloatVector.broadcast(S, x[y + 3]);
+        int b1 = bi + ldb, b2 = bi + 2 * ldb, b3 = bi + 3 * ldb, a1 = ai + w, a2 = ai + 2 * w, a3 = ai + 3 * w, j = 0;
+        for (; j + V <= w; j += V) {
+            FloatVector v0 = FloatVector.fromArray(S, b, bi + j), v1 = FloatVector.fromArray(S, b, b1 + j);
+            FloatVector v2 = FloatVector.fromArray(S, b, b2 + j), v3 = FloatVector.fromArray(S, b, b3 + j);
+            v3.fma(x03, v2.fma(x02, v1.fma(x01, v0.fma(x00, FloatVector.fromArray(S, acc, ai + j))))).intoArray(acc, ai + j);
+            v3.fma(x13, v2.fma(x12, v1.fma(x11, v0.fma(x10, FloatVector.fromArray(S, acc, a1 + j))))).intoArray(acc, a1 + j);
+            v3.fma(x23, v2.fma(x22, v1.fma(x21, v0.fma(x20, FloatVector.fromArray(S, acc, a2 + j))))).intoArray(acc, a2 + j);
+            v3.fma(x33, v2.fma(x32, v1.fma(x31, v0.fma(x30, FloatVector.fromArray(S, acc, a3 + j))))).intoArray(acc, a3 + j);
+        }
+        if (j < w) {
+            for (int r = 0; r < 4; r++) axpy4(x, xi + r * k, b, bi + j, ldb, acc, ai + r * w + j, w - j);
         }
     }
 
