@@ -37,10 +37,11 @@ def measure(op, seconds):
 def bench(trans, m, n, k, seconds, threads):
     g = torch.Generator().manual_seed(1)
     # store A and B as the selfee command does: transposed operands are contiguous as stored
-    a = torch.rand((k, m) if trans == "tn" else (m, k), generator=g) * 2 - 1
-    b = torch.rand((n, k) if trans == "nt" else (k, n), generator=g) * 2 - 1
-    at = a.t() if trans == "tn" else a
-    bt = b.t() if trans == "nt" else b
+    ta, tb = trans[0] == "t", trans[1] == "t"
+    a = torch.rand((k, m) if ta else (m, k), generator=g) * 2 - 1
+    b = torch.rand((n, k) if tb else (k, n), generator=g) * 2 - 1
+    at = a.t() if ta else a
+    bt = b.t() if tb else b
     out = torch.empty(m, n)
     times = measure(lambda: torch.matmul(at, bt, out=out), seconds)
     med = statistics.median(times)
@@ -58,15 +59,15 @@ def main():
     p.add_argument("--n", type=int)
     p.add_argument("--k", type=int)
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--trans", default="nn,nt,tn", help="comma-separated: nn, nt (A·Bᵀ), tn (Aᵀ·B)")
+    p.add_argument("--trans", default="nn,nt,tn", help="comma-separated: nn, nt (A·Bᵀ), tn (Aᵀ·B), tt")
     p.add_argument("--seconds", type=float, default=3.0)
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     m, n, k = (args.m or args.size), (args.n or args.size), (args.k or args.size)
     with torch.no_grad():
         for trans in args.trans.split(","):
-            if trans not in ("nn", "nt", "tn"):
-                p.error(f"--trans must be nn, nt or tn, got '{trans}'")
+            if trans not in ("nn", "nt", "tn", "tt"):
+                p.error(f"--trans must be nn, nt, tn or tt, got '{trans}'")
             print(json.dumps(bench(trans, m, n, k, args.seconds, args.threads)), flush=True)
 
 

@@ -36,7 +36,7 @@ public class GemmBenchmark {
      * weight), tn (Aᵀ·B, its weight gradient) or tt.
      */
     @Param({
-            "nn:1024x1024x1024", "nt:1024x1024x1024", "tn:1024x1024x1024",
+            "nn:1024x1024x1024", "nt:1024x1024x1024", "tn:1024x1024x1024", "tt:1024x1024x1024",
             "nt:256x1536x512",   // up-projection forward: X[256×512] · W[1536×512]ᵀ
             "nt:256x512x1536",   // down-projection forward: H[256×1536] · W[512×1536]ᵀ
             "nn:256x512x1536",   // input gradient of the up-projection: dY[256×1536] · W[1536×512]

@@ -28,7 +28,7 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--n", description = "columns of C (overrides --size)") Integer n;
         @Option(names = "--k", description = "inner dimension (overrides --size)") Integer k;
         @Option(names = "--threads", description = "worker threads (default: all cores)") Integer threads;
-        @Option(names = "--trans", description = "nn, nt (A·Bᵀ) or tn (Aᵀ·B) (default ${DEFAULT-VALUE})", defaultValue = "nn")
+        @Option(names = "--trans", description = "nn, nt (A·Bᵀ), tn (Aᵀ·B) or tt (default ${DEFAULT-VALUE})", defaultValue = "nn")
         String trans;
         @Option(names = "--seconds", description = "measuring time after warm-up (default ${DEFAULT-VALUE})", defaultValue = "3")
         double seconds;
@@ -38,9 +38,8 @@ public final class BenchCommand implements Runnable {
             if (threads != null) Parallel.setThreads(threads);
             int mm = m != null ? m : size, nn = n != null ? n : size, kk = k != null ? k : size;
             if (mm <= 0 || nn <= 0 || kk <= 0) throw new IllegalArgumentException("--size/--m/--n/--k must be positive");
-            boolean ta = switch (trans) { case "nn", "nt" -> false; case "tn" -> true;
-                default -> throw new IllegalArgumentException("--trans must be nn, nt or tn, got '" + trans + "'"); };
-            boolean tb = trans.equals("nt");
+            if (!trans.matches("[nt][nt]")) throw new IllegalArgumentException("--trans must be nn, nt, tn or tt, got '" + trans + "'");
+            boolean ta = trans.charAt(0) == 't', tb = trans.charAt(1) == 't';
             SplittableRandom r = new SplittableRandom(1);
             float[] a = new float[mm * kk], b = new float[kk * nn], c = new float[mm * nn];
             for (int i = 0; i < a.length; i++) a[i] = (float) r.nextDouble(-1, 1);
