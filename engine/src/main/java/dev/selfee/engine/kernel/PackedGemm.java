@@ -9,8 +9,9 @@ import dev.selfee.engine.Parallel;
  * The cache-blocked GEMM for matrices with more than a few rows. For each block of
  * {@link #KC} k-steps and {@link #NC} columns, op(B) is copied into NR-wide panels that stay
  * in L2; then, {@link #MC} rows at a time, op(A) is copied into MR-wide panels, and the
- * {@link MicroKernel} sweeps each A panel (held in L1) across the B panels. Packing absorbs the transposes, so
- * all four cases run the same kernel.
+ * {@link MicroKernel} sweeps each A panel (held in L1) across the B panels. Packing absorbs the
+ * transposes, so all four cases run the same kernel; the packed buffers are per thread and
+ * reused from call to call.
  *
  * <p>Threads take disjoint ranges of whole panels of C (columns when there are enough, else
  * rows). Each element is still summed in the same order, so any thread count gives the same
