@@ -170,16 +170,16 @@ final class SkinnyGemm {
         int kv = k / V * V; // the vector part of k; the rest is added in scalar
         for (int j = j0; j < j1; j += 4) {
             int cols = Math.min(4, j1 - j);
-            int[] r = {bOff + j * ldb, bOff + Math.min(j + 1, j1 - 1) * ldb,
-                    bOff + Math.min(j + 2, j1 - 1) * ldb, bOff + Math.min(j + 3, j1 - 1) * ldb};
+            int r0 = bOff + j * ldb, r1 = bOff + Math.min(j + 1, j1 - 1) * ldb;
+            int r2 = bOff + Math.min(j + 2, j1 - 1) * ldb, r3 = bOff + Math.min(j + 3, j1 - 1) * ldb;
             for (int i = 0; i < m; i += 2) {
                 int rowsHere = Math.min(2, m - i);
-                if (rowsHere == 1) dot1x4(kv, x, i * k, b, r[0], r[1], r[2], r[3], acc);
-                else dot2x4(kv, k, x, i * k, b, r[0], r[1], r[2], r[3], acc);
+                if (rowsHere == 1) dot1x4(kv, x, i * k, b, r0, r1, r2, r3, acc);
+                else dot2x4(kv, k, x, i * k, b, r0, r1, r2, r3, acc);
                 for (int h = 0; h < rowsHere; h++) {
                     int o = cOff + (i + h) * ldc + j, xi = (i + h) * k;
                     for (int q = 0; q < cols; q++) {
-                        float dot = finish(acc, (h * 4 + q) * V, x, xi, b, r[q], kv, k);
+                        float dot = finish(acc, (h * 4 + q) * V, x, xi, b, r0 + q * ldb, kv, k);
                         c[o + q] = MicroKernel.update(dot, alpha, beta, beta == 0f ? 0f : c[o + q]);
                     }
                 }
