@@ -14,8 +14,8 @@ import dev.selfee.engine.Parallel;
  * reused from call to call.
  *
  * <p>Threads take disjoint ranges of whole panels of C (columns when there are enough, else
- * rows). Each element is still summed in the same order, so any thread count gives the same
- * bits.
+ * rows). Each element is still summed in the same order, so any thread count and any split
+ * gives the same bits.
  */
 final class PackedGemm {
     /** k-steps per packed block: an A panel (MR·KC floats) fits L1 beside the streamed B. */
@@ -38,8 +38,14 @@ final class PackedGemm {
         boolean byColumns = colPanels >= 2 * chunks || colPanels >= rowPanels;
         int units = byColumns ? colPanels : rowPanels;
         int parts = Math.min(chunks, units);
-        Parallel.forChunks(parts, part -> {
-            int u0 = Parallel.range(units, parts, part), u1 = Parallel.range(units, parts, part + 1);
+        if (byColumns && chunks > 1) {
+            // Column ranges of at most NC repack nothing extra (A is packed per NC block anyway),
+            // and more pieces than threads let idle workers steal when a core is busy elsewhere.
+            parts = Math.max(parts, (colPanels + NC / NR - 1) / (NC / NR));
+        }
+        int pieces = parts;
+        Parallel.forChunks(pieces, part -> {
+            int u0 = Parallel.range(units, pieces, part), u1 = Parallel.range(units, pieces, part + 1);
             if (byColumns) {
                 block(transA, transB, 0, m, u0 * NR, Math.min(n, u1 * NR), k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
             } else {
