@@ -40,8 +40,10 @@ final class PackedGemm {
         int parts = Math.min(chunks, units);
         if (byColumns && chunks > 1) {
             // Column ranges of at most NC repack nothing extra (A is packed per NC block anyway),
-            // and more pieces than threads let idle workers steal when a core is busy elsewhere.
-            parts = Math.max(parts, (colPanels + NC / NR - 1) / (NC / NR));
+            // and more pieces than threads let idle workers steal when a core is busy elsewhere;
+            // a multiple of the thread count keeps an idle machine evenly loaded.
+            int needed = (colPanels + NC / NR - 1) / (NC / NR);
+            parts = Math.max(parts, Math.min(units, (needed + chunks - 1) / chunks * chunks));
         }
         int pieces = parts;
         Parallel.forChunks(pieces, part -> {
