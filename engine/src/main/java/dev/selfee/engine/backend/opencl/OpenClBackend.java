@@ -351,7 +351,7 @@ public final class OpenClBackend implements Backend {
         matrix("rowSums", rows, cols, x);
         DeviceBuffer.requireHolds("opencl rowSums", "out", out, rows);
         if (rows == 0) return;
-        int group = rowGroup("row_sums", cols);
+        int group = fixedRowGroup("row_sums");
         launch("row_sums", new long[] {(long) rows * group}, new long[] {group}, x, out, cols, new LocalFloats(group));
     }
 
@@ -394,7 +394,7 @@ public final class OpenClBackend implements Backend {
         DeviceBuffer.requireHolds("opencl attention", "out", out, sh.queryFloats());
         DeviceBuffer.requireHolds("opencl attention", "lse", lse, sh.lseFloats());
         if (sh.batch() == 0 || sh.qLen() == 0) return;
-        int group = attentionGroup("attention_forward", sh);
+        int group = attentionGroup("attention_forward");
         int hd = sh.headDim();
         launch("attention_forward", new long[] {(long) group * sh.qLen(), sh.heads(), sh.batch()}, new long[] {group, 1, 1},
                 q, k, v, keyMask, out, lse, sh.qLen(), sh.kLen(), sh.heads(), sh.kvHeads(), hd, sh.scale(),
@@ -416,12 +416,12 @@ public final class OpenClBackend implements Backend {
         if (sh.batch() == 0 || sh.qLen() == 0 || (dq == null && dk == null && dv == null)) return;
         int hd = sh.headDim();
         DeviceBuffer delta = scratch("attention delta", sh.lseFloats());
-        int group = attentionGroup("attention_backward_query", sh);
+        int group = attentionGroup("attention_backward_query");
         launch("attention_backward_query", new long[] {(long) group * sh.qLen(), sh.heads(), sh.batch()}, new long[] {group, 1, 1},
                 q, k, v, keyMask, out, lse, dOut, delta, dq, sh.qLen(), sh.kLen(), sh.heads(), sh.kvHeads(), hd, sh.scale(),
                 new LocalFloats(hd), new LocalFloats(hd), new LocalFloats(hd), new LocalFloats(group), new LocalFloats(group));
         if (dk == null && dv == null) return;
-        group = attentionGroup("attention_backward_key", sh);
+        group = attentionGroup("attention_backward_key");
         launch("attention_backward_key", new long[] {(long) group * sh.kLen(), sh.kvHeads(), sh.batch()}, new long[] {group, 1, 1},
                 q, k, v, keyMask, lse, dOut, delta, dk, dv, sh.qLen(), sh.kLen(), sh.heads(), sh.kvHeads(), hd, sh.scale(),
                 new LocalFloats(hd), new LocalFloats(hd), new LocalFloats(hd), new LocalFloats(hd), new LocalFloats(group),
@@ -436,12 +436,22 @@ public final class OpenClBackend implements Backend {
         if (keyMask != null) DeviceBuffer.requireHolds(what, "keyMask", keyMask, (long) sh.batch() * sh.kLen());
     }
 
-    /** A power-of-two work-group for the attention kernels: up to {@link #ATTENTION_GROUP}, no more than the keys or head_dim need. */
-    private int attentionGroup(String kernel, AttentionShape sh) {
-        int limit = (int) Math.min(ATTENTION_GROUP, groupLimits.get(kernel)), want = Math.max(sh.kLen(), sh.headDim());
-        int g = 1;
-        while (g * 2 <= limit && g < want) g *= 2;
-        return g;
+    /**
+     * The attention kernels' work-group: {@link #ATTENTION_GROUP} work-items, or the largest power
+     * of two the device allows. One size for all shapes, so a device that specialises kernels per
+     * work-group size (PoCL) compiles each once.
+     */
+    private int attentionGroup(String kernel) {
+        return powerOfTwoAtMost((int) Math.min(ATTENTION_GROUP, groupLimits.get(kernel)));
+    }
+
+    /** The work-group of the row kernels that do not adapt to the row length: 256 or the device's limit. */
+    private int fixedRowGroup(String kernel) {
+        return powerOfTwoAtMost((int) Math.min(256, groupLimits.get(kernel)));
+    }
+
+    private static int powerOfTwoAtMost(int n) {
+        return Integer.highestOneBit(Math.max(1, n));
     }
 
     @Override
@@ -472,7 +482,7 @@ public final class OpenClBackend implements Backend {
         elementwise(op, rows, targets, weights, lse, picked);
         if (rows == 0) return;
         if (vocab <= 0) throw new IllegalArgumentException("opencl " + op + ": vocab must be positive, got " + vocab);
-        int group = rowGroup("log_softmax_gather", vocab);
+        int group = fixedRowGroup("log_softmax_gather");
         launch("log_softmax_gather", new long[] {(long) rows * group}, new long[] {group},
                 logits, targets, weights, lse, picked, vocab, new LocalFloats(group));
     }
@@ -528,7 +538,7 @@ public final class OpenClBackend implements Backend {
 
     /** One work-item per (column, row) of a cols×rows grid, rows of work-groups along the columns. */
     private void launch2d(String kernel, int cols, int rows, Object... args) {
-        int group = (int) Math.min(cols <= 64 ? 64 : 256, groupLimits.get(kernel));
+        int group = (int) Math.min(64, groupLimits.get(kernel));
         launch(kernel, new long[] {(long) ceilDiv(cols, group) * group, rows}, new long[] {group, 1}, args);
     }
 

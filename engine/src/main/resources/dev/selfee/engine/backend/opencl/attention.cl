@@ -57,14 +57,12 @@ __kernel void attention_forward(__global const float *q, const ulong qo, __globa
     barrier(CLK_LOCAL_MEM_FENCE);
     red[lid] = m == -INFINITY ? 0.0f : s * exp(m - row_max);
     REDUCE(red, lid, wg, PLUS)
-    if (row_max == -INFINITY) {         // sees no key: zeros, and no gradient later
-        for (int d = lid; d < hd; d += wg) out[d] = 0.0f;
-        if (lid == 0) lse[lo + ((size_t) b * heads + h) * q_len + i] = -INFINITY;
-        return;
-    }
-    const float row_lse = row_max + log(red[0]);
+    // a query that sees no key outputs zeros and lse -inf (so no gradient later); the work-group
+    // still runs to the end, as work-groups must not leave before their barriers
+    const float row_lse = row_max == -INFINITY ? -INFINITY : row_max + log(red[0]);
+    const int keys = row_max == -INFINITY ? 0 : visible;
 
-    for (int j0 = 0; j0 < visible; j0 += wg) {
+    for (int j0 = 0; j0 < keys; j0 += wg) {
         const int j = j0 + lid;
         p[lid] = (j < visible && SEEN(mask, j)) ? exp(dot_rows(qrow, k + (size_t) j * kw, hd) * scale - row_lse) : 0.0f;
         barrier(CLK_LOCAL_MEM_FENCE);
@@ -114,9 +112,10 @@ __kernel void attention_backward_query(__global const float *q, const ulong qo, 
     REDUCE(red, lid, wg, PLUS)
     const float delta = red[0];
     if (lid == 0) delta_out[deo + at] = delta;
-    if (!dq || row_lse == -INFINITY) return;
+    // no early return (work-groups must reach every barrier): loop over no keys instead
+    const int keys = (dq && row_lse != -INFINITY) ? visible : 0;
 
-    for (int j0 = 0; j0 < visible; j0 += wg) {
+    for (int j0 = 0; j0 < keys; j0 += wg) {
         const int j = j0 + lid;
         float g = 0.0f;
         if (j < visible && SEEN(mask, j)) {
@@ -133,8 +132,9 @@ __kernel void attention_backward_query(__global const float *q, const ulong qo, 
         }
         barrier(CLK_LOCAL_MEM_FENCE);
     }
-    dq += dqo + row;
-    for (int d = lid; d < hd; d += wg) dq[d] += scale * acc[d];
+    if (dq) {
+        for (int d = lid; d < hd; d += wg) dq[dqo + row + d] += scale * acc[d];
+    }
 }
 
 // Backward, part 2, one work-group per (key j, kv head, batch); global {WG * k_len, kv_heads, batch}.
@@ -151,7 +151,7 @@ __kernel void attention_backward_key(__global const float *q, const ulong qo, __
     const int j = get_group_id(0), kvh = get_group_id(1), b = get_group_id(2);
     const int lid = get_local_id(0), wg = get_local_size(0);
     const int qw = heads * hd, kw = kv_heads * hd, group = heads / kv_heads;
-    if (mask && mask[mo + (size_t) b * k_len + j] == 0.0f) return;   // padding: no query sees it
+    const bool padding = mask && mask[mo + (size_t) b * k_len + j] == 0.0f;   // no query sees it
     const size_t krow_at = ((size_t) b * k_len + j) * kw + kvh * hd;
     for (int d = lid; d < hd; d += wg) {
         krow[d] = k[ko + krow_at + d];
@@ -160,7 +160,7 @@ __kernel void attention_backward_key(__global const float *q, const ulong qo, __
         accv[d] = 0.0f;
     }
     barrier(CLK_LOCAL_MEM_FENCE);
-    const int first = max(0, j - (k_len - q_len));
+    const int first = padding ? q_len : max(0, j - (k_len - q_len));   // no early return: work-groups reach every barrier
     for (int h = kvh * group; h < (kvh + 1) * group; h++) {
         __global const float *qh = q + qo + (size_t) b * q_len * qw + h * hd;
         __global const float *gh = dout + go + (size_t) b * q_len * qw + h * hd;
@@ -191,7 +191,7 @@ __kernel void attention_backward_key(__global const float *q, const ulong qo, __
             barrier(CLK_LOCAL_MEM_FENCE);
         }
     }
-    for (int d = lid; d < hd; d += wg) {
+    for (int d = lid; d < hd && !padding; d += wg) {
         if (dv) dv[dvo + krow_at + d] += accv[d];
         if (dk) dk[dko + krow_at + d] += scale * acck[d];
     }

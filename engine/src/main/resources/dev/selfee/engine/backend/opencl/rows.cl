@@ -117,12 +117,8 @@ __kernel void log_softmax_gather(__global const float *x, const ulong xo, __glob
                                  __global const float *w, const ulong wo, __global float *lse, const ulong lo,
                                  __global float *picked, const ulong po, const int vocab, __local float *scratch) {
     const int lid = get_local_id(0), size = get_local_size(0), row = get_group_id(0);
-    const float weight = w[wo + row];
-    if (weight == 0.0f) {           // the same for the whole work-group
-        if (lid == 0) lse[lo + row] = picked[po + row] = 0.0f;
-        return;
-    }
     x += xo + (size_t) row * vocab;
+    // every row is reduced, counted or not: a work-group must not leave before its barriers
     float m = -INFINITY;
     for (int j = lid; j < vocab; j += size) m = fmax(m, x[j]);
     scratch[lid] = m;
@@ -134,10 +130,15 @@ __kernel void log_softmax_gather(__global const float *x, const ulong xo, __glob
     scratch[lid] = s;
     REDUCE(scratch, lid, size, PLUS)
     if (lid == 0) {
-        const float log_sum = log(scratch[0]);
-        const int t = clamp((int) targets[to + row], 0, vocab - 1);
-        lse[lo + row] = m + log_sum;
-        picked[po + row] = weight * ((x[t] - m) - log_sum);
+        const float weight = w[wo + row];
+        if (weight == 0.0f) {
+            lse[lo + row] = picked[po + row] = 0.0f;
+        } else {
+            const float log_sum = log(scratch[0]);
+            const int t = clamp((int) targets[to + row], 0, vocab - 1);
+            lse[lo + row] = m + log_sum;
+            picked[po + row] = weight * ((x[t] - m) - log_sum);
+        }
     }
 }
 
