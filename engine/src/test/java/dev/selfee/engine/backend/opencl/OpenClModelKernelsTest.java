@@ -209,6 +209,8 @@ class OpenClModelKernelsTest {
             gpu.scale(mid, 2f, mid, 4);
             assertArrayEquals(new float[] {1, 2, 3, 8, -2, -2, 14, 9, 11, 13}, buf.read());
             assertArrayEquals(new float[] {-2, -2}, inner.read());
+            gpu.copy(mid, 1, buf.slice(0, 3), 1, 2); // device to device, between windows
+            assertArrayEquals(new float[] {1, -2, -2, 8}, buf.slice(0, 4).read());
             var e = assertThrows(IllegalArgumentException.class, () -> gpu.fill(inner, 0f, 3));
             assertTrue(e.getMessage().contains("opencl fill: operand needs 3 floats but its buffer holds 2"), e.getMessage());
             assertThrows(IndexOutOfBoundsException.class, () -> mid.slice(2, 3));
