@@ -1,4 +1,6 @@
 // Shared by the kernels whose work-group combines partial results (its size a power of two).
+// Such kernels never return before a barrier, even when the whole work-group would: every
+// work-item must reach every barrier, and PoCL hangs otherwise. They loop over nothing instead.
 //
 // Every __global buffer argument of the kernels is followed by its offset in floats
 // (a ulong), so the host can pass slices of larger buffers.
