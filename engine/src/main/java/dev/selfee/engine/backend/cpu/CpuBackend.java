@@ -329,7 +329,7 @@ public final class CpuBackend implements Backend {
 
         /** Key (and value) row j of the kv head that query head h reads. */
         int kRow(int b, int j, int h) {
-            return (b * sh.kLen() + j) * kw + (h / group) * sh.headDim();
+            return (b * sh.keyCapacity() + j) * kw + (h / group) * sh.headDim();
         }
 
         float score(int b, int i, int h, int j) {

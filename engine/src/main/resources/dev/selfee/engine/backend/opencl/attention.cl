@@ -1,6 +1,7 @@
 // Causal scaled-dot-product attention with grouped-query heads (see Backend.attention).
-// q, out, dq: [batch, q_len, heads * hd]; k, v, dk, dv: [batch, k_len, kv_heads * hd]; mask
-// [batch, k_len] or null (non-zero: a token); lse, delta: [batch, heads, q_len].
+// q, out, dq: [batch, q_len, heads * hd]; k, v, dk, dv: [batch, k_cap, kv_heads * hd] of which
+// the first k_len positions are attended (k_cap > k_len: a KV cache); mask [batch, k_len] or
+// null (non-zero: a token); lse, delta: [batch, heads, q_len].
 //
 // Probabilities are never stored: the forward keeps one log-sum-exp per query and every pass
 // recomputes p = exp(score - lse). Work-groups own their outputs (a query row; a key row and
@@ -22,7 +23,7 @@ inline float dot_rows(__local const float *a, __global const float *b, const int
 __kernel void attention_forward(__global const float *q, const ulong qo, __global const float *k, const ulong ko,
                                 __global const float *v, const ulong vo, __global const float *mask, const ulong mo,
                                 __global float *out, const ulong oo, __global float *lse, const ulong lo,
-                                const int q_len, const int k_len, const int heads, const int kv_heads, const int hd,
+                                const int q_len, const int k_len, const int k_cap, const int heads, const int kv_heads, const int hd,
                                 const float scale, __local float *qrow, __local float *acc, __local float *p,
                                 __local float *red) {
     const int i = get_group_id(0), h = get_group_id(1), b = get_group_id(2);
@@ -31,8 +32,8 @@ __kernel void attention_forward(__global const float *q, const ulong qo, __globa
     const int visible = min(k_len, i + k_len - q_len + 1);
     q += qo + ((size_t) b * q_len + i) * qw + h * hd;
     out += oo + ((size_t) b * q_len + i) * qw + h * hd;
-    k += ko + (size_t) b * k_len * kw + kvh * hd;
-    v += vo + (size_t) b * k_len * kw + kvh * hd;
+    k += ko + (size_t) b * k_cap * kw + kvh * hd;
+    v += vo + (size_t) b * k_cap * kw + kvh * hd;
     if (mask) mask += mo + (size_t) b * k_len;
     for (int d = lid; d < hd; d += wg) {
         qrow[d] = q[d];
@@ -85,7 +86,7 @@ __kernel void attention_backward_query(__global const float *q, const ulong qo, 
                                        __global const float *out, const ulong oo, __global const float *lse, const ulong lo,
                                        __global const float *dout, const ulong go, __global float *delta_out, const ulong deo,
                                        __global float *dq, const ulong dqo,
-                                       const int q_len, const int k_len, const int heads, const int kv_heads, const int hd,
+                                       const int q_len, const int k_len, const int k_cap, const int heads, const int kv_heads, const int hd,
                                        const float scale, __local float *qrow, __local float *grow, __local float *acc,
                                        __local float *ds, __local float *red) {
     const int i = get_group_id(0), h = get_group_id(1), b = get_group_id(2);
@@ -96,8 +97,8 @@ __kernel void attention_backward_query(__global const float *q, const ulong qo, 
     q += qo + row;
     out += oo + row;
     dout += go + row;
-    k += ko + (size_t) b * k_len * kw + kvh * hd;
-    v += vo + (size_t) b * k_len * kw + kvh * hd;
+    k += ko + (size_t) b * k_cap * kw + kvh * hd;
+    v += vo + (size_t) b * k_cap * kw + kvh * hd;
     if (mask) mask += mo + (size_t) b * k_len;
     const float row_lse = lse[lo + at];
 
@@ -145,14 +146,14 @@ __kernel void attention_backward_key(__global const float *q, const ulong qo, __
                                      __global const float *lse, const ulong lo, __global const float *dout, const ulong go,
                                      __global const float *delta, const ulong deo, __global float *dk, const ulong dko,
                                      __global float *dv, const ulong dvo,
-                                     const int q_len, const int k_len, const int heads, const int kv_heads, const int hd,
+                                     const int q_len, const int k_len, const int k_cap, const int heads, const int kv_heads, const int hd,
                                      const float scale, __local float *krow, __local float *vrow, __local float *acck,
                                      __local float *accv, __local float *p, __local float *ds) {
     const int j = get_group_id(0), kvh = get_group_id(1), b = get_group_id(2);
     const int lid = get_local_id(0), wg = get_local_size(0);
     const int qw = heads * hd, kw = kv_heads * hd, group = heads / kv_heads;
     const bool padding = mask && mask[mo + (size_t) b * k_len + j] == 0.0f;   // no query sees it
-    const size_t krow_at = ((size_t) b * k_len + j) * kw + kvh * hd;
+    const size_t krow_at = ((size_t) b * k_cap + j) * kw + kvh * hd;
     for (int d = lid; d < hd; d += wg) {
         krow[d] = k[ko + krow_at + d];
         vrow[d] = v[vo + krow_at + d];

@@ -68,6 +68,22 @@ class CpuBackendOpsTest {
         }
     }
 
+    @Test
+    void attentionOverAKvCacheEqualsTheCachedOp() {
+        int batch = 2, qLen = 2, length = 6, capacity = 9, heads = 4, kvHeads = 2, hd = 8;
+        AttentionShape sh = new AttentionShape(batch, qLen, length, heads, kvHeads, hd, capacity);
+        SplittableRandom r = new SplittableRandom(12);
+        float[] q = random(r, (int) sh.queryFloats(), 2), keys = random(r, (int) sh.keyFloats(), 1), values = random(r, (int) sh.keyFloats(), 1);
+        float[] mask = mask(1, batch, length);
+        Tensor want = Attention.cached(Tensor.of(q, batch, qLen, heads * hd), Tensor.of(keys, batch, capacity, kvHeads * hd),
+                Tensor.of(values, batch, capacity, kvHeads * hd), length, heads, kvHeads, Tensor.of(mask, batch, length));
+        DeviceBuffer out = cpu.allocate(sh.queryFloats());
+        cpu.attention(sh, cpu.upload(q), cpu.upload(keys), cpu.upload(values), cpu.upload(mask), out, cpu.allocate(sh.lseFloats()));
+        assertClose(want.toArray(), out.read(), 1e-5, "attention over a cache " + sh);
+        var e = assertThrows(IllegalArgumentException.class, () -> new AttentionShape(1, 1, 5, 2, 1, 4, 4));
+        assertEquals("attention: key capacity 4 is smaller than the key length 5", e.getMessage());
+    }
+
     /** HF attention masks: kind 1 pads batch 0 on the left (2) and batch 1 on the right (2); kind 2 pads batch 0 on the left by half. */
     public static float[] mask(int kind, int batch, int kLen) {
         if (kind == 0) return null;
