@@ -6,7 +6,16 @@ import picocli.CommandLine.Command;
 /** The {@code selfee} command: one subcommand per job. */
 @Command(name = "selfee", mixinStandardHelpOptions = true, version = "selfee 0.1.0",
         description = "Pure-JVM preference alignment of language models with SPA.",
-        subcommands = {BenchCommand.class, DevicesCommand.class, GoldJudgeCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+                GenerateCommand.class,
+                LogprobsCommand.class,
+                TokenizeCommand.class,
+                TrainTokenizerCommand.class,
+                ConvertCommand.class,
+                GoldJudgeCommand.class,
+                DevicesCommand.class,
+                BenchCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -25,6 +25,15 @@ public final class Attention {
     private Attention() {}
 
     public static Var apply(Var q, Var k, Var v, int heads, int kvHeads, Tensor keyMask) {
+        return apply(q, k, v, heads, kvHeads, keyMask, 0);
+    }
+
+    /**
+     * As {@link #apply(Var, Var, Var, int, int, Tensor)} with sliding-window attention when
+     * {@code window > 0}: query position i sees key position j only when i - window < j <= i
+     * (Mistral's window, counted in positions of the padded batch as transformers does).
+     */
+    public static Var apply(Var q, Var k, Var v, int heads, int kvHeads, Tensor keyMask, int window) {
         int[] qs = q.shape(), ks = k.shape(), vs = v.shape();
         if (!Arrays.equals(ks, vs)) {
             throw new IllegalArgumentException("attention: k " + Arrays.toString(ks) + " and v " + Arrays.toString(vs) + " must have equal shapes");
@@ -39,7 +48,7 @@ public final class Attention {
         int qo = qv.offset(), ko = kv.offset(), vo = vv.offset();
         float[] probs = Tape.willRecord(q, k, v) ? new float[batch * heads * tile] : null;
         Tensor out = Tensor.zeros(batch, qLen, qw);
-        forward(qv, kd, ko, vd, vo, kLen * kw, kLen, heads, kvHeads, mask, probs, out);
+        forward(qv, kd, ko, vd, vo, kLen * kw, kLen, heads, kvHeads, mask, window, probs, out);
 
         return Tape.output(out, g -> {
             float[] gd = g.data();
@@ -83,6 +92,11 @@ public final class Attention {
      * [batch, length] or null. Equals {@link #apply} on {@code keys[:, :length]}, without copying the cache.
      */
     public static Tensor cached(Tensor q, Tensor keys, Tensor values, int length, int heads, int kvHeads, Tensor keyMask) {
+        return cached(q, keys, values, length, heads, kvHeads, keyMask, 0);
+    }
+
+    /** As {@link #cached(Tensor, Tensor, Tensor, int, int, int, Tensor)} with a sliding window when {@code window > 0}. */
+    public static Tensor cached(Tensor q, Tensor keys, Tensor values, int length, int heads, int kvHeads, Tensor keyMask, int window) {
         if (!q.isContiguous() || !keys.isDense() || !values.isDense() || !keys.sameShape(values)) {
             throw new IllegalArgumentException("attention cache: q " + Arrays.toString(q.shape()) + " must be contiguous and keys "
                     + Arrays.toString(keys.shape()) + ", values " + Arrays.toString(values.shape()) + " dense tensors of one shape");
@@ -94,7 +108,7 @@ public final class Attention {
         check("attention cache", q.shape(), new int[] {ks[0], length, ks[2]}, length, heads, kvHeads, keyMask);
         Tensor out = Tensor.zeros(q.dim(0), q.dim(1), q.dim(2));
         forward(q, keys.data(), 0, values.data(), 0, ks[1] * ks[2], length, heads, kvHeads,
-                keyMask == null ? null : keyMask.toArray(), null, out);
+                keyMask == null ? null : keyMask.toArray(), window, null, out);
         return out;
     }
 
@@ -123,7 +137,8 @@ public final class Attention {
      * probabilities for backward; otherwise each worker uses a scratch tile.
      */
     private static void forward(Tensor q, float[] kd, int ko, float[] vd, int vo, int kvBatchStride, int kLen,
-                                int heads, int kvHeads, float[] mask, float[] probs, Tensor out) {
+                                int heads, int kvHeads, float[] mask, int window, float[] probs, Tensor out) {
+        if (window < 0) throw new IllegalArgumentException("attention: sliding window must be positive (or 0 for none), got " + window);
         int batch = q.dim(0), qLen = q.dim(1), qw = q.dim(2), hd = qw / heads, kw = kvHeads * hd, group = heads / kvHeads;
         int shift = kLen - qLen, tile = qLen * kLen;
         float scale = (float) (1.0 / Math.sqrt(hd));
@@ -139,19 +154,27 @@ public final class Attention {
                 int po = probs != null ? bh * tile : 0;
                 Gemm.gemm(false, true, qLen, kLen, hd, scale, qd, qo + b * qLen * qw + h * hd, qw,
                         kd, ko + b * kvBatchStride + kvh * hd, kw, 0f, p, po, kLen);
-                for (int i = 0; i < qLen; i++) softmaxRow(p, po + i * kLen, Math.min(kLen, i + shift + 1), kLen, mask, b * kLen);
+                for (int i = 0; i < qLen; i++) {
+                    int visible = Math.min(kLen, i + shift + 1), first = window > 0 ? Math.max(0, i + shift - window + 1) : 0;
+                    softmaxRow(p, po + i * kLen, first, visible, kLen, mask, b * kLen);
+                }
                 Gemm.gemm(false, false, qLen, hd, kLen, 1f, p, po, kLen, vd, vo + b * kvBatchStride + kvh * hd, kw,
                         0f, od, b * qLen * qw + h * hd, qw);
             }
         });
     }
 
-    /** In-place softmax of the visible keys [0, visible) of one score row; hidden keys become exactly 0. */
-    private static void softmaxRow(float[] s, int off, int visible, int kLen, float[] mask, int maskOff) {
+    /** In-place softmax of the visible keys [first, visible) of one score row; hidden keys become exactly 0. */
+    private static void softmaxRow(float[] s, int off, int first, int visible, int kLen, float[] mask, int maskOff) {
+        Arrays.fill(s, off, off + first, 0f);
+        off += first;
+        maskOff += first;
+        visible -= first;
+        kLen -= first;
         if (mask != null) {
             for (int j = 0; j < visible; j++) if (mask[maskOff + j] == 0f) s[off + j] = Float.NEGATIVE_INFINITY;
         }
-        float max = Simd.max(s, off, visible);
+        float max = visible > 0 ? Simd.max(s, off, visible) : Float.NEGATIVE_INFINITY;
         if (max == Float.NEGATIVE_INFINITY) { // nothing visible
             Arrays.fill(s, off, off + kLen, 0f);
             return;

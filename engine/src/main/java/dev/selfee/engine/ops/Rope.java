@@ -18,13 +18,27 @@ public final class Rope {
     private float[] cos = new float[0], sin = new float[0]; // [position][half], guarded by this
 
     public Rope(int headDim, double theta) {
+        this(inverseFrequencies(headDim, theta));
+    }
+
+    /**
+     * Rotary embedding with given inverse frequencies, one per rotated pair (head_dim / 2 of
+     * them): for scaled variants such as Llama 3's, computed by the caller.
+     */
+    public Rope(float[] invFreq) {
+        if (invFreq.length == 0) throw new IllegalArgumentException("rope: no inverse frequencies");
+        this.headDim = 2 * invFreq.length;
+        this.half = invFreq.length;
+        this.invFreq = invFreq.clone();
+    }
+
+    /** theta^(-2i / headDim) for each pair i, in fp32 as transformers computes it. */
+    public static float[] inverseFrequencies(int headDim, double theta) {
         if (headDim <= 0 || headDim % 2 != 0) throw new IllegalArgumentException("rope: head_dim must be positive and even, got " + headDim);
         if (!(theta > 0)) throw new IllegalArgumentException("rope: theta must be positive, got " + theta);
-        this.headDim = headDim;
-        this.half = headDim / 2;
-        this.invFreq = new float[half];
-        // as HF computes it in fp32: 1 / theta^(2i / d)
-        for (int i = 0; i < half; i++) invFreq[i] = 1f / (float) Math.pow(theta, (float) (2 * i) / headDim);
+        float[] f = new float[headDim / 2];
+        for (int i = 0; i < f.length; i++) f[i] = 1f / (float) Math.pow(theta, (float) (2 * i) / headDim);
+        return f;
     }
 
     public int headDim() {

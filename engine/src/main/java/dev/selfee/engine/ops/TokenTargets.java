@@ -12,15 +12,21 @@ final class TokenTargets {
      * {@link CrossEntropy#IGNORE_INDEX}. Counted targets must lie in the vocabulary.
      */
     static float[] weights(String op, Tensor logits, int[] targets, Tensor weights, int vocab) {
-        int[] rowShape = Arrays.copyOf(logits.shape(), logits.rank() - 1);
-        int rows = logits.size() / Math.max(1, vocab);
+        return weights(op, "logits", logits.shape(), targets, weights, vocab);
+    }
+
+    /** As above for rows of shape {@code rowShape} of an input named {@code what} with shape {@code shape} (row dims first). */
+    static float[] weights(String op, String what, int[] shape, int[] targets, Tensor weights, int vocab) {
+        int[] rowShape = Arrays.copyOf(shape, shape.length - 1);
+        int rows = 1;
+        for (int d : rowShape) rows *= d;
         if (targets.length != rows) {
-            throw new IllegalArgumentException(op + ": " + targets.length + " targets for logits " + Arrays.toString(logits.shape())
+            throw new IllegalArgumentException(op + ": " + targets.length + " targets for " + what + " " + Arrays.toString(shape)
                     + " (need " + rows + ", one per row " + Arrays.toString(rowShape) + ")");
         }
         if (weights != null && !Arrays.equals(weights.shape(), rowShape)) {
-            throw new IllegalArgumentException(op + ": mask " + Arrays.toString(weights.shape()) + " does not match logits rows "
-                    + Arrays.toString(rowShape) + " of " + Arrays.toString(logits.shape()));
+            throw new IllegalArgumentException(op + ": mask " + Arrays.toString(weights.shape()) + " does not match " + what + " rows "
+                    + Arrays.toString(rowShape) + " of " + Arrays.toString(shape));
         }
         float[] w = weights == null ? new float[rows] : weights.toArray();
         if (weights == null) Arrays.fill(w, 1f);

@@ -1,0 +1,80 @@
+package dev.selfee.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.selfee.engine.io.AtomicFiles;
+import dev.selfee.engine.model.LlamaCheckpoint;
+import dev.selfee.engine.model.LlamaModel;
+import dev.selfee.engine.model.Scorer;
+import dev.selfee.spa.Progress;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code selfee logprobs}: summed log-probabilities of completions given prompts. */
+@Command(name = "logprobs", mixinStandardHelpOptions = true,
+        description = {"Score completions: log p(completion | prompt) summed over the completion's tokens.",
+                "Input lines: {\"prompt_ids\", \"completion_ids\"} -> {\"logp\", \"tokens\"}, or",
+                "{\"prompt_ids\", \"chosen_ids\", \"rejected_ids\"} -> {\"logps/chosen\", \"logps/rejected\"}.",
+                "As TRL does, the model's EOS is appended to each completion (unless it already ends with it);",
+                "ids are otherwise taken as given. Text fields need the model's tokenizer."})
+public final class LogprobsCommand implements Runnable {
+    @Option(names = "--model", required = true, description = "model directory") Path model;
+    @Option(names = "--data", required = true, description = "JSONL input") Path data;
+    @Option(names = "--out", required = true, description = "JSONL output, written atomically") Path out;
+    @Option(names = "--batch-size", defaultValue = "8", description = "sequences scored together (default ${DEFAULT-VALUE})") int batchSize;
+
+    @Override
+    public void run() {
+        List<JsonlFile.Line> lines = JsonlFile.read(data);
+        Integer eos = ModelInputs.eos(model);
+        List<int[]> prompts = new ArrayList<>(), completions = new ArrayList<>();
+        boolean[] paired = new boolean[lines.size()];
+        for (int i = 0; i < lines.size(); i++) {
+            JsonlFile.Line l = lines.get(i);
+            int[] p = ModelInputs.promptIds(l);
+            if (p.length == 0) throw l.error("field 'prompt_ids' is empty; a completion is scored given at least one token");
+            paired[i] = l.has("chosen_ids") || l.has("chosen");
+            for (String f : paired[i] ? new String[] {"chosen", "rejected"} : new String[] {"completion"}) {
+                prompts.add(p);
+                completions.add(withEos(ModelInputs.ids(l, f), eos));
+            }
+        }
+        LlamaModel m = LlamaCheckpoint.load(model);
+        Progress progress = Progress.onStderr("logprobs", completions.size());
+        float[] logp = new float[completions.size()];
+        int chunk = Math.max(batchSize, 64); // progress granularity; Scorer batches by length inside a chunk
+        for (int s = 0; s < completions.size(); s += chunk) {
+            int e = Math.min(completions.size(), s + chunk);
+            float[] part = Scorer.score(m, prompts.subList(s, e), completions.subList(s, e), batchSize);
+            System.arraycopy(part, 0, logp, s, part.length);
+            progress.update(e, null);
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0, k = 0; i < lines.size(); i++) {
+            ObjectNode o = BenchCommand.JSON.createObjectNode();
+            if (paired[i]) {
+                o.put("logps/chosen", logp[k++]).put("logps/rejected", logp[k++]);
+            } else {
+                o.put("logp", logp[k]).put("tokens", completions.get(k).length);
+                k++;
+            }
+            sb.append(o).append('\n');
+        }
+        try {
+            AtomicFiles.writeString(out, sb.toString());
+        } catch (IOException e) {
+            throw new IllegalArgumentException(out + ": cannot write: " + e.getMessage());
+        }
+    }
+
+    static int[] withEos(int[] ids, Integer eos) {
+        if (eos == null || (ids.length > 0 && ids[ids.length - 1] == eos)) return ids;
+        int[] out = Arrays.copyOf(ids, ids.length + 1);
+        out[ids.length] = eos;
+        return out;
+    }
+}

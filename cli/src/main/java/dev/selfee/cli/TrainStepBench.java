@@ -1,0 +1,68 @@
+package dev.selfee.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.selfee.engine.Parallel;
+import dev.selfee.engine.autograd.Tape;
+import dev.selfee.engine.autograd.Var;
+import dev.selfee.engine.io.LlamaConfig;
+import dev.selfee.engine.model.LlamaModel;
+import dev.selfee.engine.model.SequenceBatch;
+import dev.selfee.engine.ops.Arithmetic;
+import dev.selfee.engine.ops.Reduce;
+import dev.selfee.engine.optim.AdamW;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code selfee bench train-step}: tokens per second of forward + backward + AdamW on a random model. */
+@Command(name = "train-step", mixinStandardHelpOptions = true,
+        description = "Language-model training step (mean token cross-entropy, backward, AdamW) on a random model of a config.json; "
+                + "compare with tools/bench_train_step_torch.py.")
+final class TrainStepBench implements Runnable {
+    @Option(names = "--config", required = true, description = "an HF config.json") Path config;
+    @Option(names = "--batch-size", defaultValue = "4", description = "(default ${DEFAULT-VALUE})") int batchSize;
+    @Option(names = "--seq-len", defaultValue = "128", description = "(default ${DEFAULT-VALUE})") int seqLen;
+    @Option(names = "--steps", defaultValue = "5", description = "timed steps after 2 warm-up steps; the median is reported (default ${DEFAULT-VALUE})") int steps;
+    @Option(names = "--gradient-checkpointing", description = "recompute layers in backward") boolean checkpointing;
+    @Option(names = "--threads", description = "worker threads (default: all cores)") Integer threads;
+
+    @Override
+    public void run() {
+        if (batchSize <= 0 || seqLen <= 1 || steps <= 0) throw new IllegalArgumentException("--batch-size and --steps must be positive and --seq-len > 1");
+        if (threads != null) Parallel.setThreads(threads);
+        LlamaConfig c = LlamaConfig.read(config);
+        LlamaModel m = LlamaModel.random(c, 0).gradientCheckpointing(checkpointing);
+        AdamW opt = new AdamW(new ArrayList<>(m.parameters().values()), 1e-4);
+        SplittableRandom r = new SplittableRandom(1);
+        List<int[]> prompts = new ArrayList<>(), rest = new ArrayList<>();
+        for (int b = 0; b < batchSize; b++) {
+            prompts.add(new int[] {r.nextInt(c.vocabSize())});
+            rest.add(r.ints(seqLen - 1, 0, c.vocabSize()).toArray());
+        }
+        SequenceBatch batch = SequenceBatch.of(prompts, rest); // every next token is a target: plain LM loss
+        float tokens = batchSize * (seqLen - 1);
+        double[] times = new double[steps];
+        float loss = 0;
+        try (Tape tape = Tape.start()) {
+            for (int i = -2; i < steps; i++) {
+                long t0 = System.nanoTime();
+                Var l = Arithmetic.scale(Reduce.sum(m.sequenceLogProbs(batch)), -1f / tokens);
+                tape.backward(l);
+                opt.step();
+                opt.zeroGrad();
+                if (i >= 0) times[i] = (System.nanoTime() - t0) / 1e9;
+                loss = l.item();
+            }
+        }
+        double median = Timing.median(times);
+        ObjectNode o = BenchCommand.JSON.createObjectNode();
+        o.put("op", "train_step").put("params", m.parameterCount()).put("batch_size", batchSize).put("seq_len", seqLen)
+                .put("gradient_checkpointing", checkpointing).put("threads", Parallel.threads())
+                .put("tokens_per_s", Timing.round(batchSize * seqLen / median)).put("s_median", Timing.round(median))
+                .put("loss", Timing.round(loss)).put("steps", steps);
+        System.out.println(o);
+    }
+}

@@ -1,0 +1,130 @@
+package dev.selfee.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.selfee.engine.io.LlamaConfig;
+import dev.selfee.engine.model.Generator;
+import dev.selfee.engine.model.LlamaCheckpoint;
+import dev.selfee.engine.model.LlamaModel;
+import dev.selfee.engine.model.SamplingOptions;
+import dev.selfee.engine.model.Scorer;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** generate and logprobs on a tiny random Qwen2 model, against the engine's API called directly. */
+class ModelCommandsTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+    @TempDir
+    static Path tmp;
+    static Path model;
+
+    @BeforeAll
+    static void tinyModel() throws IOException {
+        model = tmp.resolve("model");
+        Files.createDirectories(model);
+        Files.writeString(model.resolve("config.json"), """
+                {"architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2", "hidden_size": 16, "intermediate_size": 32,
+                 "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 50,
+                 "tie_word_embeddings": true, "eos_token_id": 3, "bos_token_id": 1, "rms_norm_eps": 1e-6}
+                """);
+        LlamaModel m = LlamaModel.random(LlamaConfig.read(model.resolve("config.json")), 1, 0.5);
+        LlamaCheckpoint.save(m, model);
+    }
+
+    record Result(int code, String err) {}
+
+    static Result run(String... args) {
+        PrintStream old = System.err;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(buf, true));
+        try {
+            return new Result(Main.run(args), buf.toString());
+        } finally {
+            System.setErr(old);
+        }
+    }
+
+    static List<JsonNode> lines(Path file) throws IOException {
+        return Files.readAllLines(file).stream().map(s -> {
+            try {
+                return JSON.readTree(s);
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+        }).toList();
+    }
+
+    static int[] ints(JsonNode a) {
+        int[] out = new int[a.size()];
+        for (int i = 0; i < out.length; i++) out[i] = a.get(i).asInt();
+        return out;
+    }
+
+    @Test
+    void generateWritesResponsesPerPromptIndependentOfBatchSize() throws IOException {
+        Path prompts = tmp.resolve("prompts.jsonl");
+        Files.writeString(prompts, "{\"prompt_ids\": [1, 5, 7, 9]}\n\n{\"prompt_ids\": [1, 2]}\n{\"prompt_ids\": [4]}\n");
+        Path greedy = tmp.resolve("greedy.jsonl");
+        assertEquals(0, run("generate", "--model", model.toString(), "--prompts", prompts.toString(), "--out", greedy.toString(),
+                "--temperature", "0", "--max-new-tokens", "5").code());
+        LlamaModel m = LlamaCheckpoint.load(model);
+        List<JsonNode> out = lines(greedy);
+        assertEquals(3, out.size());
+        List<int[]> ps = List.of(new int[] {1, 5, 7, 9}, new int[] {1, 2}, new int[] {4});
+        var direct = Generator.generate(m, ps, SamplingOptions.greedy(5, 3));
+        for (int i = 0; i < 3; i++) {
+            assertArrayEquals(ps.get(i), ints(out.get(i).get("prompt_ids")));
+            assertArrayEquals(direct.get(i).tokens(), ints(out.get(i).get("responses_ids").get(0)));
+        }
+        Path a = tmp.resolve("a.jsonl"), b = tmp.resolve("b.jsonl");
+        for (var o : List.of(List.of(a, "1"), List.of(b, "4"))) {
+            assertEquals(0, run("generate", "--model", model.toString(), "--prompts", prompts.toString(), "--out", o.get(0).toString(),
+                    "--n", "3", "--temperature", "1.2", "--top-k", "20", "--top-p", "0.95", "--seed", "9", "--batch-size", o.get(1).toString()).code());
+        }
+        assertEquals(Files.readString(a), Files.readString(b));
+        assertEquals(3, lines(a).getFirst().get("responses_ids").size());
+    }
+
+    @Test
+    void logprobsAppendsEosAndScoresPairs() throws IOException {
+        Path data = tmp.resolve("data.jsonl"), out = tmp.resolve("lp.jsonl");
+        Files.writeString(data, """
+                {"prompt_ids": [1, 5], "completion_ids": [8, 9]}
+                {"prompt_ids": [1, 6, 7], "chosen_ids": [10, 3], "rejected_ids": [11, 12, 13]}
+                """);
+        assertEquals(0, run("logprobs", "--model", model.toString(), "--data", data.toString(), "--out", out.toString()).code());
+        LlamaModel m = LlamaCheckpoint.load(model);
+        float[] expected = Scorer.score(m, List.of(new int[] {1, 5}, new int[] {1, 6, 7}, new int[] {1, 6, 7}),
+                List.of(new int[] {8, 9, 3}, new int[] {10, 3}, new int[] {11, 12, 13, 3}), 1);
+        List<JsonNode> lines = lines(out);
+        assertEquals(expected[0], lines.get(0).get("logp").floatValue(), 1e-4);
+        assertEquals(3, lines.get(0).get("tokens").asInt(), "EOS appended");
+        assertEquals(expected[1], lines.get(1).get("logps/chosen").floatValue(), 1e-4);
+        assertEquals(expected[2], lines.get(1).get("logps/rejected").floatValue(), 1e-4);
+    }
+
+    @Test
+    void badInputIsOneLineNamingFileAndLineAndWritesNothing() throws IOException {
+        Path data = tmp.resolve("bad.jsonl"), out = tmp.resolve("never.jsonl");
+        Files.writeString(data, "{\"prompt_ids\": [1], \"completion_ids\": [2]}\n{\"prompt_ids\": [1], \"completion_ids\": [2, \"x\"]}\n");
+        Result r = run("logprobs", "--model", model.toString(), "--data", data.toString(), "--out", out.toString());
+        assertEquals(1, r.code());
+        assertEquals("selfee logprobs: " + data + ":2: field 'completion_ids' item 1 is not an integer token id: \"x\"", r.err().strip());
+        Files.writeString(data, "{\"prompt\": \"hello\"}\n");
+        r = run("generate", "--model", model.toString(), "--prompts", data.toString(), "--out", out.toString());
+        assertEquals("selfee generate: " + data + ":1: field 'prompt' is text, which needs a tokenizer; give 'prompt_ids' (token ids) instead", r.err().strip());
+        Files.writeString(data, "{\"prompt_ids\": [1, 50]}\n");
+        r = run("generate", "--model", model.toString(), "--prompts", data.toString(), "--out", out.toString());
+        assertEquals("selfee generate: prompt 0: token id 50 is outside the vocabulary [0, 50)", r.err().strip());
+        assertFalse(Files.exists(out));
+    }
+}

@@ -1,0 +1,103 @@
+package dev.selfee.engine.model;
+
+import dev.selfee.engine.Tensor;
+import dev.selfee.engine.autograd.NoGrad;
+import dev.selfee.engine.autograd.Var;
+import dev.selfee.engine.ops.Linear;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Batched autoregressive generation with a KV cache. Prompts of different lengths are
+ * left-padded into one batch; one forward over the prompts fills the cache, then each step
+ * decodes one token per row. Only the last position is projected to the vocabulary. A row
+ * stops at a stop token (not included in its output) or after {@code maxNewTokens}.
+ */
+public final class Generator {
+    /** One generated sequence: its new tokens, and whether a stop token ended it (false: the length limit). */
+    public record Generation(int[] tokens, boolean stopped) {}
+
+    private Generator() {}
+
+    public static List<Generation> generate(LlamaModel model, List<int[]> prompts, SamplingOptions options) {
+        return generate(model, prompts, options, 0);
+    }
+
+    /**
+     * Generates for {@code prompts}, which are rows {@code firstRow, firstRow + 1, ...} of a larger job:
+     * row r samples from its own random stream (seed, r), so results do not depend on the batch size.
+     */
+    public static List<Generation> generate(LlamaModel model, List<int[]> prompts, SamplingOptions options, long firstRow) {
+        int batch = prompts.size();
+        if (batch == 0) return List.of();
+        int vocab = model.config().vocabSize(), longest = 0;
+        for (int b = 0; b < batch; b++) {
+            int[] p = prompts.get(b);
+            if (p.length == 0) throw new IllegalArgumentException("prompt " + b + " is empty; generation needs at least one token");
+            for (int id : p) {
+                if (id < 0 || id >= vocab) throw new IllegalArgumentException("prompt " + b + ": token id " + id + " is outside the vocabulary [0, " + vocab + ")");
+            }
+            longest = Math.max(longest, p.length);
+        }
+        int maxNew = options.maxNewTokens(), capacity = longest + Math.max(1, maxNew);
+        int[] ids = new int[batch * longest], lengths = new int[batch];
+        float[] mask = new float[batch * capacity];
+        float[] promptMask = new float[batch * longest];
+        for (int b = 0; b < batch; b++) {
+            int[] p = prompts.get(b);
+            int pad = longest - p.length;
+            lengths[b] = p.length;
+            System.arraycopy(p, 0, ids, b * longest + pad, p.length);
+            for (int t = pad; t < longest; t++) {
+                promptMask[b * longest + t] = 1f;
+                mask[b * capacity + t] = 1f;
+            }
+        }
+        List<List<Integer>> out = new ArrayList<>();
+        for (int b = 0; b < batch; b++) out.add(new ArrayList<>());
+        boolean[] done = new boolean[batch];
+        if (maxNew == 0) return results(out, done);
+        var c = model.config();
+        KvCache cache = new KvCache(c.numHiddenLayers(), batch, capacity, c.numKeyValueHeads() * c.headDim());
+        Sampler sampler = new Sampler(options);
+        java.util.SplittableRandom[] streams = new java.util.SplittableRandom[batch];
+        for (int b = 0; b < batch; b++) streams[b] = sampler.stream(firstRow + b);
+        try (NoGrad _ = NoGrad.enter()) {
+            Var hidden = model.decode(ids, batch, longest, LlamaModel.positions(promptMask, batch, longest, 0),
+                    Tensor.of(promptMask, batch, longest), cache, 0);
+            int[] next = new int[batch], pos = new int[batch];
+            for (int step = 0; ; step++) {
+                Tensor logits = Linear.apply(hidden, model.lmHead()).value(); // [batch, 1, vocab]
+                int live = 0;
+                for (int b = 0; b < batch; b++) {
+                    if (done[b]) continue;
+                    int token = sampler.next(logits.data(), logits.offset() + b * vocab, vocab, streams[b]);
+                    if (options.isStop(token)) {
+                        done[b] = true;
+                    } else {
+                        out.get(b).add(token);
+                        next[b] = token;
+                        live++;
+                    }
+                }
+                if (live == 0 || step + 1 >= maxNew) break;
+                int at = longest + step; // cache position of the token fed now
+                for (int b = 0; b < batch; b++) {
+                    mask[b * capacity + at] = 1f;
+                    pos[b] = lengths[b] + step;
+                    if (done[b]) next[b] = 0;
+                }
+                float[] visible = new float[batch * (at + 1)];
+                for (int b = 0; b < batch; b++) System.arraycopy(mask, b * capacity, visible, b * (at + 1), at + 1);
+                hidden = model.decode(next, batch, 1, pos, Tensor.of(visible, batch, at + 1), cache, at);
+            }
+        }
+        return results(out, done);
+    }
+
+    private static List<Generation> results(List<List<Integer>> out, boolean[] done) {
+        List<Generation> r = new ArrayList<>();
+        for (int b = 0; b < out.size(); b++) r.add(new Generation(out.get(b).stream().mapToInt(Integer::intValue).toArray(), done[b]));
+        return r;
+    }
+}

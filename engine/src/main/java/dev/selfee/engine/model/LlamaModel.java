@@ -1,0 +1,276 @@
+package dev.selfee.engine.model;
+
+import dev.selfee.engine.Tensor;
+import dev.selfee.engine.autograd.Parameter;
+import dev.selfee.engine.autograd.Recompute;
+import dev.selfee.engine.autograd.Var;
+import dev.selfee.engine.io.Architecture;
+import dev.selfee.engine.io.LlamaConfig;
+import dev.selfee.engine.io.RopeScaling;
+import dev.selfee.engine.ops.Arithmetic;
+import dev.selfee.engine.ops.Attention;
+import dev.selfee.engine.ops.Embedding;
+import dev.selfee.engine.ops.Linear;
+import dev.selfee.engine.ops.LmHeadLogProbs;
+import dev.selfee.engine.ops.RmsNorm;
+import dev.selfee.engine.ops.Rope;
+import dev.selfee.engine.ops.SwiGlu;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * A decoder-only Llama-family language model (Llama 2/3, Mistral, Qwen2/2.5) driven by its HF
+ * config: RMSNorm, rotary attention with grouped KV heads (optional q/k/v bias, sliding window,
+ * Llama 3 frequency scaling), SwiGLU MLP, optionally tied embeddings. Parameters are fp32 and
+ * named exactly as transformers names them, so checkpoints map one to one.
+ *
+ * <p>Batches are [batch, seq] token ids with an attention mask (1 token, 0 padding, left or
+ * right). Positions count only real tokens (transformers' {@code cumsum(mask) - 1}), so a
+ * padded row computes what the same row computes unpadded.
+ */
+public final class LlamaModel {
+    private final LlamaConfig config;
+    private final Map<String, Parameter> parameters;
+    private final Rope rope;
+    private boolean gradientCheckpointing;
+
+    LlamaModel(LlamaConfig config, Map<String, Parameter> parameters) {
+        this.config = config;
+        this.parameters = Collections.unmodifiableMap(parameters);
+        this.rope = new Rope(inverseFrequencies(config));
+    }
+
+    /** A model with zero-filled parameters of the config's shapes (to be loaded into). */
+    static LlamaModel allocate(LlamaConfig config) {
+        Map<String, Parameter> p = new LinkedHashMap<>();
+        expectedShapes(config).forEach((name, shape) -> p.put(name, new Parameter(name, Tensor.zeros(shape))));
+        return new LlamaModel(config, p);
+    }
+
+    /**
+     * A randomly initialised model, as transformers initialises one: every weight matrix and the
+     * embeddings ~ N(0, initializerRange), biases 0, norm weights 1. Deterministic in {@code seed}.
+     */
+    public static LlamaModel random(LlamaConfig config, long seed, double initializerRange) {
+        LlamaModel m = allocate(config);
+        int i = 0;
+        for (Parameter p : m.parameters.values()) {
+            float[] d = p.value().data();
+            String name = p.name();
+            if (name.endsWith("norm.weight")) {
+                java.util.Arrays.fill(d, 1f);
+            } else if (!name.endsWith(".bias")) {
+                SplittableRandom r = new SplittableRandom(seed * 1_000_003L + i);
+                for (int j = 0; j < d.length; j++) d[j] = (float) (r.nextGaussian() * initializerRange);
+            }
+            i++;
+        }
+        return m;
+    }
+
+    public static LlamaModel random(LlamaConfig config, long seed) {
+        return random(config, seed, 0.02);
+    }
+
+    /** Every parameter the config implies, in transformers' order, with its shape. */
+    public static Map<String, int[]> expectedShapes(LlamaConfig c) {
+        Map<String, int[]> s = new LinkedHashMap<>();
+        int h = c.hiddenSize(), q = c.numAttentionHeads() * c.headDim(), kv = c.numKeyValueHeads() * c.headDim(), f = c.intermediateSize();
+        s.put("model.embed_tokens.weight", new int[] {c.vocabSize(), h});
+        for (int l = 0; l < c.numHiddenLayers(); l++) {
+            String pre = "model.layers." + l + ".";
+            s.put(pre + "input_layernorm.weight", new int[] {h});
+            s.put(pre + "self_attn.q_proj.weight", new int[] {q, h});
+            s.put(pre + "self_attn.k_proj.weight", new int[] {kv, h});
+            s.put(pre + "self_attn.v_proj.weight", new int[] {kv, h});
+            if (c.attentionBias()) {
+                s.put(pre + "self_attn.q_proj.bias", new int[] {q});
+                s.put(pre + "self_attn.k_proj.bias", new int[] {kv});
+                s.put(pre + "self_attn.v_proj.bias", new int[] {kv});
+            }
+            s.put(pre + "self_attn.o_proj.weight", new int[] {h, q});
+            if (outputBias(c)) s.put(pre + "self_attn.o_proj.bias", new int[] {h});
+            s.put(pre + "post_attention_layernorm.weight", new int[] {h});
+            s.put(pre + "mlp.gate_proj.weight", new int[] {f, h});
+            s.put(pre + "mlp.up_proj.weight", new int[] {f, h});
+            s.put(pre + "mlp.down_proj.weight", new int[] {h, f});
+            if (c.mlpBias()) {
+                s.put(pre + "mlp.gate_proj.bias", new int[] {f});
+                s.put(pre + "mlp.up_proj.bias", new int[] {f});
+                s.put(pre + "mlp.down_proj.bias", new int[] {h});
+            }
+        }
+        s.put("model.norm.weight", new int[] {h});
+        if (!c.tieWordEmbeddings()) s.put("lm_head.weight", new int[] {c.vocabSize(), h});
+        return s;
+    }
+
+    /** Llama's o_proj carries the attention bias too; Qwen2's does not (only q, k, v). */
+    private static boolean outputBias(LlamaConfig c) {
+        return c.attentionBias() && c.architecture() == Architecture.LLAMA;
+    }
+
+    /** RoPE inverse frequencies, with Llama 3 scaling applied when configured (transformers' fp32 values). */
+    static float[] inverseFrequencies(LlamaConfig c) {
+        float[] f = Rope.inverseFrequencies(c.headDim(), c.ropeTheta());
+        RopeScaling s = c.ropeScaling();
+        if (s != null) for (int i = 0; i < f.length; i++) f[i] = (float) s.scale(f[i]);
+        return f;
+    }
+
+    /** These parameters (shared, not copied) under another config implying the same shapes, e.g. another stored dtype. */
+    public LlamaModel withConfig(LlamaConfig other) {
+        Map<String, int[]> mine = expectedShapes(config), theirs = expectedShapes(other);
+        boolean same = mine.keySet().equals(theirs.keySet());
+        for (String k : mine.keySet()) same &= theirs.containsKey(k) && java.util.Arrays.equals(mine.get(k), theirs.get(k));
+        if (!same) throw new IllegalArgumentException("withConfig: the new config implies other parameters or shapes");
+        return new LlamaModel(other, new LinkedHashMap<>(parameters)).gradientCheckpointing(gradientCheckpointing);
+    }
+
+    public LlamaConfig config() {
+        return config;
+    }
+
+    /** The parameters by HF name, in transformers' order (tied models have no lm_head.weight). */
+    public Map<String, Parameter> parameters() {
+        return parameters;
+    }
+
+    public Parameter parameter(String name) {
+        Parameter p = parameters.get(name);
+        if (p == null) throw new IllegalArgumentException("model has no parameter '" + name + "'");
+        return p;
+    }
+
+    public long parameterCount() {
+        long n = 0;
+        for (Parameter p : parameters.values()) n += p.value().size();
+        return n;
+    }
+
+    /** The LM head weight [vocab, hidden]: lm_head.weight, or the embeddings when tied. */
+    public Parameter lmHead() {
+        return config.tieWordEmbeddings() ? parameter("model.embed_tokens.weight") : parameter("lm_head.weight");
+    }
+
+    /** Recompute each layer in backward instead of keeping its activations (less memory, one more forward). */
+    public LlamaModel gradientCheckpointing(boolean on) {
+        this.gradientCheckpointing = on;
+        return this;
+    }
+
+    public void zeroGrad() {
+        for (Parameter p : parameters.values()) p.zeroGrad();
+    }
+
+    // ---- forward ----
+
+    /** Positions of a batch: the number of real tokens before each one (0 for padding), as transformers' generate. */
+    public static int[] positions(float[] mask, int batch, int seq, int start) {
+        int[] pos = new int[batch * seq];
+        for (int b = 0; b < batch; b++) {
+            int seen = 0;
+            for (int t = 0; t < seq; t++) {
+                boolean real = mask == null || mask[b * seq + t] != 0f;
+                pos[b * seq + t] = real ? start + seen : 0;
+                if (real) seen++;
+            }
+        }
+        return pos;
+    }
+
+    /** Logits [batch, seq, vocab] of ids [batch * seq] with attention mask [batch * seq] (null: all 1). */
+    public Var logits(int[] ids, float[] mask, int batch, int seq) {
+        return Linear.apply(hidden(ids, mask, batch, seq), lmHead());
+    }
+
+    /**
+     * Summed log-probabilities [batch] of each row's counted targets ({@link SequenceBatch}),
+     * fused with the LM head so the [batch, seq, vocab] logits are never held.
+     */
+    public Var sequenceLogProbs(SequenceBatch b) {
+        Var h = hidden(b.ids(), b.mask(), b.batch(), b.seq());
+        return LmHeadLogProbs.apply(h, lmHead(), b.targets(), null);
+    }
+
+    /** Final-norm hidden states [batch, seq, hidden]. */
+    public Var hidden(int[] ids, float[] mask, int batch, int seq) {
+        if (mask != null && mask.length != ids.length) {
+            throw new IllegalArgumentException("attention mask has " + mask.length + " entries for " + ids.length + " ids");
+        }
+        Tensor keyMask = mask == null ? null : Tensor.of(mask.clone(), batch, seq);
+        int[] pos = positions(mask, batch, seq, 0);
+        Var h = Embedding.apply(parameter("model.embed_tokens.weight"), ids, batch, seq);
+        for (int l = 0; l < config.numHiddenLayers(); l++) {
+            int layer = l;
+            if (gradientCheckpointing) {
+                h = Recompute.apply(x -> layer(layer, x, pos, keyMask, null, 0), h, layerParameters(l));
+            } else {
+                h = layer(l, h, pos, keyMask, null, 0);
+            }
+        }
+        return RmsNorm.apply(h, parameter("model.norm.weight"), eps());
+    }
+
+    /** The parameters of layer {@code l}. */
+    List<Parameter> layerParameters(int l) {
+        String pre = "model.layers." + l + ".";
+        List<Parameter> out = new ArrayList<>();
+        for (Parameter p : parameters.values()) if (p.name().startsWith(pre)) out.add(p);
+        return out;
+    }
+
+    float eps() {
+        return (float) config.rmsNormEps();
+    }
+
+    /**
+     * One decoder layer on h [batch, seq, hidden]. With a cache, the new keys and values go to
+     * positions [start, start + seq) of it and attention reads the whole prefix (never recorded).
+     */
+    Var layer(int l, Var h, int[] pos, Tensor keyMask, KvCache cache, int start) {
+        String pre = "model.layers." + l + ".";
+        int heads = config.numAttentionHeads(), kvHeads = config.numKeyValueHeads();
+        Integer w = config.slidingWindowOf(l);
+        int window = w == null ? 0 : w;
+        Var x = RmsNorm.apply(h, parameter(pre + "input_layernorm.weight"), eps());
+        Var q = Linear.apply(x, parameter(pre + "self_attn.q_proj.weight"), optional(pre + "self_attn.q_proj.bias"));
+        Var k = Linear.apply(x, parameter(pre + "self_attn.k_proj.weight"), optional(pre + "self_attn.k_proj.bias"));
+        Var v = Linear.apply(x, parameter(pre + "self_attn.v_proj.weight"), optional(pre + "self_attn.v_proj.bias"));
+        q = rope.apply(q, heads, pos);
+        k = rope.apply(k, kvHeads, pos);
+        Var a;
+        if (cache == null) {
+            a = Attention.apply(q, k, v, heads, kvHeads, keyMask, window);
+        } else {
+            cache.write(l, start, k.value(), v.value());
+            int length = start + h.value().dim(1);
+            a = Var.constant(Attention.cached(q.value(), cache.keys(l), cache.values(l), length, heads, kvHeads, keyMask, window));
+        }
+        h = Arithmetic.add(h, Linear.apply(a, parameter(pre + "self_attn.o_proj.weight"), optional(pre + "self_attn.o_proj.bias")));
+        x = RmsNorm.apply(h, parameter(pre + "post_attention_layernorm.weight"), eps());
+        Var gate = Linear.apply(x, parameter(pre + "mlp.gate_proj.weight"), optional(pre + "mlp.gate_proj.bias"));
+        Var up = Linear.apply(x, parameter(pre + "mlp.up_proj.weight"), optional(pre + "mlp.up_proj.bias"));
+        return Arithmetic.add(h, Linear.apply(SwiGlu.apply(gate, up), parameter(pre + "mlp.down_proj.weight"), optional(pre + "mlp.down_proj.bias")));
+    }
+
+    private Parameter optional(String name) {
+        return parameters.get(name);
+    }
+
+    /**
+     * Decoding forward with a KV cache (no gradients): ids [batch, seq] written at positions
+     * [start, start + seq) of the cache, keyMask [batch, start + seq], pos one per id. Returns
+     * the final-norm hidden state of each row's last position, [batch, 1, hidden].
+     */
+    Var decode(int[] ids, int batch, int seq, int[] pos, Tensor keyMask, KvCache cache, int start) {
+        Var h = Embedding.apply(parameter("model.embed_tokens.weight"), ids, batch, seq);
+        for (int l = 0; l < config.numHiddenLayers(); l++) h = layer(l, h, pos, keyMask, cache, start);
+        Var last = seq == 1 ? h : Var.constant(h.value().slice(1, seq - 1, seq).contiguous());
+        return RmsNorm.apply(last, parameter("model.norm.weight"), eps());
+    }
+}

@@ -1,0 +1,81 @@
+package dev.selfee.engine.model;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/** Picks the next token from one row of logits by {@link SamplingOptions}; reuses its buffers across calls. */
+final class Sampler {
+    private final SamplingOptions options;
+    private long[] order = new long[0];
+    private float[] probs = new float[0];
+
+    Sampler(SamplingOptions options) {
+        this.options = options;
+    }
+
+    /**
+     * The random stream of sequence {@code row} of a generation: a function of the options' seed
+     * and the row alone, so a sample does not depend on how rows were batched.
+     */
+    SplittableRandom stream(long row) {
+        return new SplittableRandom(options.seed() * 0x9E3779B97F4A7C15L + row);
+    }
+
+    int next(float[] logits, int off, int vocab, SplittableRandom random) {
+        if (options.isGreedy()) return argmax(logits, off, vocab);
+        if (probs.length < vocab) {
+            probs = new float[vocab];
+            order = new long[vocab];
+        }
+        float inv = (float) (1.0 / options.temperature());
+        for (int i = 0; i < vocab; i++) probs[i] = logits[off + i] * inv;
+        // candidates sorted by logit, highest first: the float's order-preserving int bits in the high word, the id in the low
+        for (int i = 0; i < vocab; i++) order[i] = ((long) ~sortable(probs[i]) << 32) | i;
+        Arrays.sort(order, 0, vocab);
+        int keep = vocab;
+        if (options.topK() > 0 && options.topK() < vocab) {
+            keep = options.topK();
+            float kth = probs[id(order[keep - 1])];
+            while (keep < vocab && probs[id(order[keep])] == kth) keep++; // ties with the k-th stay, as transformers keeps them
+        }
+        float max = probs[id(order[0])];
+        double sum = 0;
+        double[] p = new double[keep];
+        for (int i = 0; i < keep; i++) sum += p[i] = Math.exp(probs[id(order[i])] - max);
+        if (options.topP() < 1) {
+            // the smallest prefix whose probability reaches top_p (at least one token)
+            double acc = 0;
+            int n = 0;
+            while (n < keep) {
+                acc += p[n] / sum;
+                n++;
+                if (acc >= options.topP()) break;
+            }
+            keep = n;
+            sum = 0;
+            for (int i = 0; i < keep; i++) sum += p[i];
+        }
+        double u = random.nextDouble() * sum;
+        for (int i = 0; i < keep; i++) {
+            u -= p[i];
+            if (u < 0) return id(order[i]);
+        }
+        return id(order[keep - 1]);
+    }
+
+    static int argmax(float[] x, int off, int n) {
+        int best = 0;
+        for (int i = 1; i < n; i++) if (x[off + i] > x[off + best]) best = i;
+        return best;
+    }
+
+    private static int id(long packed) {
+        return (int) packed;
+    }
+
+    /** An int whose signed order is the float's order. */
+    private static int sortable(float f) {
+        int b = Float.floatToIntBits(f);
+        return b >= 0 ? b : b ^ 0x7fffffff;
+    }
+}
