@@ -5,11 +5,23 @@ package dev.selfee.engine.backend;
  * [batch, qLen, heads * headDim], k and v are [batch, keyCapacity, kvHeads * headDim] of which
  * the first kLen positions are attended (keyCapacity = kLen, or a KV cache's capacity during
  * generation), the key mask [batch, kLen] and the saved log-sum-exp [batch, heads, qLen].
+ * With a sliding {@code window} &gt; 0 (Mistral), a query at key position p sees only keys j with
+ * p - window &lt; j &lt;= p, as {@link dev.selfee.engine.ops.Attention} with a window.
  */
-public record AttentionShape(int batch, int qLen, int kLen, int heads, int kvHeads, int headDim, int keyCapacity) {
-    /** Attention over whole k and v tensors: keyCapacity = kLen. */
+public record AttentionShape(int batch, int qLen, int kLen, int heads, int kvHeads, int headDim, int keyCapacity, int window) {
+    /** Attention over whole k and v tensors (keyCapacity = kLen) without a sliding window. */
     public AttentionShape(int batch, int qLen, int kLen, int heads, int kvHeads, int headDim) {
-        this(batch, qLen, kLen, heads, kvHeads, headDim, kLen);
+        this(batch, qLen, kLen, heads, kvHeads, headDim, kLen, 0);
+    }
+
+    /** The same attention over the first kLen positions of k and v buffers of {@code capacity} positions per batch. */
+    public AttentionShape withKeyCapacity(int capacity) {
+        return new AttentionShape(batch, qLen, kLen, heads, kvHeads, headDim, capacity, window);
+    }
+
+    /** The same attention with a sliding window of {@code positions} (0: none). */
+    public AttentionShape withWindow(int positions) {
+        return new AttentionShape(batch, qLen, kLen, heads, kvHeads, headDim, keyCapacity, positions);
     }
 
     public AttentionShape {
@@ -24,6 +36,17 @@ public record AttentionShape(int batch, int qLen, int kLen, int heads, int kvHea
         if (keyCapacity < kLen) {
             throw new IllegalArgumentException("attention: key capacity " + keyCapacity + " is smaller than the key length " + kLen);
         }
+        if (window < 0) throw new IllegalArgumentException("attention: sliding window must be positive (or 0 for none), got " + window);
+    }
+
+    /** Keys [firstKey(i), endKey(i)) are the ones query i may see (before the mask): causal, and within the window. */
+    public int firstKey(int i) {
+        return window > 0 ? Math.max(0, i + kLen - qLen - window + 1) : 0;
+    }
+
+    /** One past the last key query i may see: the keys at or before its position. */
+    public int endKey(int i) {
+        return Math.min(kLen, i + kLen - qLen + 1);
     }
 
     /** Floats in q, out and their gradients. */
@@ -49,6 +72,6 @@ public record AttentionShape(int batch, int qLen, int kLen, int heads, int kvHea
     @Override
     public String toString() {
         return "batch=" + batch + " qLen=" + qLen + " kLen=" + kLen + " heads=" + heads + " kvHeads=" + kvHeads + " headDim=" + headDim
-                + (keyCapacity != kLen ? " keyCapacity=" + keyCapacity : "");
+                + (keyCapacity != kLen ? " keyCapacity=" + keyCapacity : "") + (window > 0 ? " window=" + window : "");
     }
 }

@@ -237,9 +237,9 @@ public final class CpuBackend implements Backend {
                 for (int i = 0; i < sh.qLen(); i++) {
                     int qAt = a.qRow(b, i, h), lAt = (b * sh.heads() + h) * sh.qLen() + i;
                     for (int d = 0; d < hd; d++) o.set(qAt + d, 0f);
-                    int visible = a.visible(i);
+                    int first = sh.firstKey(i), end = sh.endKey(i);
                     float max = Float.NEGATIVE_INFINITY;
-                    for (int j = 0; j < visible; j++) {
+                    for (int j = first; j < end; j++) {
                         scores[j] = a.seen(b, j) ? a.score(b, i, h, j) : Float.NEGATIVE_INFINITY;
                         max = Math.max(max, scores[j]);
                     }
@@ -248,9 +248,9 @@ public final class CpuBackend implements Backend {
                         continue;
                     }
                     float sum = 0f;
-                    for (int j = 0; j < visible; j++) sum += scores[j] = (float) Math.exp(scores[j] - max);
+                    for (int j = first; j < end; j++) sum += scores[j] = (float) Math.exp(scores[j] - max);
                     l.set(lAt, max + (float) Math.log(sum));
-                    for (int j = 0; j < visible; j++) {
+                    for (int j = first; j < end; j++) {
                         float p = scores[j] / sum;
                         int kAt = a.kRow(b, j, h);
                         for (int d = 0; d < hd; d++) o.set(qAt + d, o.get(qAt + d) + p * a.v.get(kAt + d));
@@ -280,7 +280,7 @@ public final class CpuBackend implements Backend {
                     int qAt = a.qRow(b, i, h);
                     float delta = 0f; // Σ_d dOut·out = Σ_j p·dp
                     for (int d = 0; d < hd; d++) delta += g.get(qAt + d) * o.get(qAt + d);
-                    for (int j = 0, visible = a.visible(i); j < visible; j++) {
+                    for (int j = sh.firstKey(i), end = sh.endKey(i); j < end; j++) {
                         if (!a.seen(b, j)) continue;
                         int kAt = a.kRow(b, j, h);
                         float p = (float) Math.exp(a.score(b, i, h, j) - rowLse), dp = 0f;
@@ -312,11 +312,6 @@ public final class CpuBackend implements Backend {
             this.qw = sh.heads() * sh.headDim();
             this.kw = sh.kvHeads() * sh.headDim();
             this.group = sh.heads() / sh.kvHeads();
-        }
-
-        /** Keys [0, visible) are at or before query i. */
-        int visible(int i) {
-            return Math.min(sh.kLen(), i + sh.kLen() - sh.qLen() + 1);
         }
 
         boolean seen(int b, int j) {

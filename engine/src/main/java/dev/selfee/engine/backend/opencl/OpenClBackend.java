@@ -397,7 +397,7 @@ public final class OpenClBackend implements Backend {
         int group = attentionGroup("attention_forward");
         int hd = sh.headDim();
         launch("attention_forward", new long[] {(long) group * sh.qLen(), sh.heads(), sh.batch()}, new long[] {group, 1, 1},
-                q, k, v, keyMask, out, lse, sh.qLen(), sh.kLen(), sh.keyCapacity(), sh.heads(), sh.kvHeads(), hd, sh.scale(),
+                q, k, v, keyMask, out, lse, sh.qLen(), sh.kLen(), sh.keyCapacity(), sh.window(), sh.heads(), sh.kvHeads(), hd, sh.scale(),
                 new LocalFloats(hd), new LocalFloats(hd), new LocalFloats(group), new LocalFloats(group));
     }
 
@@ -418,12 +418,12 @@ public final class OpenClBackend implements Backend {
         DeviceBuffer delta = scratch("attention delta", sh.lseFloats());
         int group = attentionGroup("attention_backward_query");
         launch("attention_backward_query", new long[] {(long) group * sh.qLen(), sh.heads(), sh.batch()}, new long[] {group, 1, 1},
-                q, k, v, keyMask, out, lse, dOut, delta, dq, sh.qLen(), sh.kLen(), sh.keyCapacity(), sh.heads(), sh.kvHeads(), hd, sh.scale(),
+                q, k, v, keyMask, out, lse, dOut, delta, dq, sh.qLen(), sh.kLen(), sh.keyCapacity(), sh.window(), sh.heads(), sh.kvHeads(), hd, sh.scale(),
                 new LocalFloats(hd), new LocalFloats(hd), new LocalFloats(hd), new LocalFloats(group), new LocalFloats(group));
         if (dk == null && dv == null) return;
         group = attentionGroup("attention_backward_key");
         launch("attention_backward_key", new long[] {(long) group * sh.kLen(), sh.kvHeads(), sh.batch()}, new long[] {group, 1, 1},
-                q, k, v, keyMask, lse, dOut, delta, dk, dv, sh.qLen(), sh.kLen(), sh.keyCapacity(), sh.heads(), sh.kvHeads(), hd, sh.scale(),
+                q, k, v, keyMask, lse, dOut, delta, dk, dv, sh.qLen(), sh.kLen(), sh.keyCapacity(), sh.window(), sh.heads(), sh.kvHeads(), hd, sh.scale(),
                 new LocalFloats(hd), new LocalFloats(hd), new LocalFloats(hd), new LocalFloats(hd), new LocalFloats(group),
                 new LocalFloats(group));
     }

@@ -1,7 +1,8 @@
 // Causal scaled-dot-product attention with grouped-query heads (see Backend.attention).
 // q, out, dq: [batch, q_len, heads * hd]; k, v, dk, dv: [batch, k_cap, kv_heads * hd] of which
 // the first k_len positions are attended (k_cap > k_len: a KV cache); mask [batch, k_len] or
-// null (non-zero: a token); lse, delta: [batch, heads, q_len].
+// null (non-zero: a token); lse, delta: [batch, heads, q_len]. window > 0: a query at key
+// position p sees keys j with p - window < j <= p (Mistral's sliding window).
 //
 // Probabilities are never stored: the forward keeps one log-sum-exp per query and every pass
 // recomputes p = exp(score - lse). Work-groups own their outputs (a query row; a key row and
@@ -23,13 +24,15 @@ inline float dot_rows(__local const float *a, __global const float *b, const int
 __kernel void attention_forward(__global const float *q, const ulong qo, __global const float *k, const ulong ko,
                                 __global const float *v, const ulong vo, __global const float *mask, const ulong mo,
                                 __global float *out, const ulong oo, __global float *lse, const ulong lo,
-                                const int q_len, const int k_len, const int k_cap, const int heads, const int kv_heads, const int hd,
+                                const int q_len, const int k_len, const int k_cap, const int window, const int heads, const int kv_heads, const int hd,
                                 const float scale, __local float *qrow, __local float *acc, __local float *p,
                                 __local float *red) {
     const int i = get_group_id(0), h = get_group_id(1), b = get_group_id(2);
     const int lid = get_local_id(0), wg = get_local_size(0);
     const int qw = heads * hd, kw = kv_heads * hd, kvh = h / (heads / kv_heads);
+    // keys [first, visible) are at or before query i and inside its sliding window (if any)
     const int visible = min(k_len, i + k_len - q_len + 1);
+    const int first = window > 0 ? max(0, i + k_len - q_len - window + 1) : 0;
     q += qo + ((size_t) b * q_len + i) * qw + h * hd;
     out += oo + ((size_t) b * q_len + i) * qw + h * hd;
     k += ko + (size_t) b * k_cap * kw + kvh * hd;
@@ -42,7 +45,7 @@ __kernel void attention_forward(__global const float *q, const ulong qo, __globa
     barrier(CLK_LOCAL_MEM_FENCE);
 
     float m = -INFINITY, s = 0.0f;
-    for (int j = lid; j < visible; j += wg) {
+    for (int j = first + lid; j < visible; j += wg) {
         if (!SEEN(mask, j)) continue;
         const float x = dot_rows(qrow, k + (size_t) j * kw, hd) * scale;
         if (x > m) {
@@ -61,9 +64,9 @@ __kernel void attention_forward(__global const float *q, const ulong qo, __globa
     // a query that sees no key outputs zeros and lse -inf (so no gradient later); the work-group
     // still runs to the end, as work-groups must not leave before their barriers
     const float row_lse = row_max == -INFINITY ? -INFINITY : row_max + log(red[0]);
-    const int keys = row_max == -INFINITY ? 0 : visible;
+    const int keys = row_max == -INFINITY ? first : visible;
 
-    for (int j0 = 0; j0 < keys; j0 += wg) {
+    for (int j0 = first; j0 < keys; j0 += wg) {
         const int j = j0 + lid;
         p[lid] = (j < visible && SEEN(mask, j)) ? exp(dot_rows(qrow, k + (size_t) j * kw, hd) * scale - row_lse) : 0.0f;
         barrier(CLK_LOCAL_MEM_FENCE);
@@ -86,13 +89,15 @@ __kernel void attention_backward_query(__global const float *q, const ulong qo, 
                                        __global const float *out, const ulong oo, __global const float *lse, const ulong lo,
                                        __global const float *dout, const ulong go, __global float *delta_out, const ulong deo,
                                        __global float *dq, const ulong dqo,
-                                       const int q_len, const int k_len, const int k_cap, const int heads, const int kv_heads, const int hd,
+                                       const int q_len, const int k_len, const int k_cap, const int window, const int heads, const int kv_heads, const int hd,
                                        const float scale, __local float *qrow, __local float *grow, __local float *acc,
                                        __local float *ds, __local float *red) {
     const int i = get_group_id(0), h = get_group_id(1), b = get_group_id(2);
     const int lid = get_local_id(0), wg = get_local_size(0);
     const int qw = heads * hd, kw = kv_heads * hd, kvh = h / (heads / kv_heads);
+    // keys [first, visible) are at or before query i and inside its sliding window (if any)
     const int visible = min(k_len, i + k_len - q_len + 1);
+    const int first = window > 0 ? max(0, i + k_len - q_len - window + 1) : 0;
     const size_t row = ((size_t) b * q_len + i) * qw + h * hd, at = ((size_t) b * heads + h) * q_len + i;
     q += qo + row;
     out += oo + row;
@@ -114,9 +119,9 @@ __kernel void attention_backward_query(__global const float *q, const ulong qo, 
     const float delta = red[0];
     if (lid == 0) delta_out[deo + at] = delta;
     // no early return (work-groups must reach every barrier): loop over no keys instead
-    const int keys = (dq && row_lse != -INFINITY) ? visible : 0;
+    const int keys = (dq && row_lse != -INFINITY) ? visible : first;
 
-    for (int j0 = 0; j0 < keys; j0 += wg) {
+    for (int j0 = first; j0 < keys; j0 += wg) {
         const int j = j0 + lid;
         float g = 0.0f;
         if (j < visible && SEEN(mask, j)) {
@@ -139,14 +144,15 @@ __kernel void attention_backward_query(__global const float *q, const ulong qo, 
 }
 
 // Backward, part 2, one work-group per (key j, kv head, batch); global {WG * k_len, kv_heads, batch}.
-// Over the heads sharing the kv head and the queries that see key j (i >= j - (k_len - q_len)):
+// Over the heads sharing the kv head and the queries that see key j (i >= j - (k_len - q_len), and
+// i < j - (k_len - q_len) + window with a sliding window):
 // dv_j += Σ p dOut_i, dk_j += scale · Σ p (dp - delta_i) q_i.
 __kernel void attention_backward_key(__global const float *q, const ulong qo, __global const float *k, const ulong ko,
                                      __global const float *v, const ulong vo, __global const float *mask, const ulong mo,
                                      __global const float *lse, const ulong lo, __global const float *dout, const ulong go,
                                      __global const float *delta, const ulong deo, __global float *dk, const ulong dko,
                                      __global float *dv, const ulong dvo,
-                                     const int q_len, const int k_len, const int k_cap, const int heads, const int kv_heads, const int hd,
+                                     const int q_len, const int k_len, const int k_cap, const int window, const int heads, const int kv_heads, const int hd,
                                      const float scale, __local float *krow, __local float *vrow, __local float *acck,
                                      __local float *accv, __local float *p, __local float *ds) {
     const int j = get_group_id(0), kvh = get_group_id(1), b = get_group_id(2);
@@ -161,15 +167,17 @@ __kernel void attention_backward_key(__global const float *q, const ulong qo, __
         accv[d] = 0.0f;
     }
     barrier(CLK_LOCAL_MEM_FENCE);
-    const int first = padding ? q_len : max(0, j - (k_len - q_len));   // no early return: work-groups reach every barrier
+    // the queries that see key j: [first, last), none for padding (no early return: work-groups reach every barrier)
+    const int first = max(0, j - (k_len - q_len));
+    const int last = padding ? first : window > 0 ? min(q_len, j - (k_len - q_len) + window) : q_len;
     for (int h = kvh * group; h < (kvh + 1) * group; h++) {
         __global const float *qh = q + qo + (size_t) b * q_len * qw + h * hd;
         __global const float *gh = dout + go + (size_t) b * q_len * qw + h * hd;
         const size_t stats = ((size_t) b * heads + h) * q_len;
-        for (int i0 = first; i0 < q_len; i0 += wg) {
+        for (int i0 = first; i0 < last; i0 += wg) {
             const int i = i0 + lid;
             float pi = 0.0f, g = 0.0f;
-            if (i < q_len) {
+            if (i < last) {
                 const float row_lse = lse[lo + stats + i];
                 if (row_lse != -INFINITY) {
                     pi = exp(dot_rows(krow, qh + (size_t) i * qw, hd) * scale - row_lse);
@@ -179,7 +187,7 @@ __kernel void attention_backward_key(__global const float *q, const ulong qo, __
             p[lid] = pi;
             ds[lid] = g;
             barrier(CLK_LOCAL_MEM_FENCE);
-            const int n = min(wg, q_len - i0);
+            const int n = min(wg, last - i0);
             for (int d = lid; d < hd; d += wg) {
                 float a = accv[d], c = acck[d];
                 for (int t = 0; t < n; t++) {

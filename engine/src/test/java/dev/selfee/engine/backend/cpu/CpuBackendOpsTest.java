@@ -30,13 +30,17 @@ import org.junit.jupiter.api.Test;
 class CpuBackendOpsTest {
     private final CpuBackend cpu = new CpuBackend();
 
-    /** batch, qLen, kLen, heads, kvHeads, headDim, mask kind (0 none, 1 left and right padding, 2 a query that sees nothing). */
+    /**
+     * batch, qLen, kLen, heads, kvHeads, headDim, mask kind (0 none, 1 left and right padding,
+     * 2 a query that sees nothing), sliding window (0: none).
+     */
     @ParameterizedTest(name = "case {0}")
-    @ValueSource(ints = {0, 1, 2, 3})
+    @ValueSource(ints = {0, 1, 2, 3, 4, 5})
     void attentionEqualsTheOp(int which) {
-        int[][] cases = {{2, 5, 7, 4, 2, 8, 1}, {2, 6, 6, 2, 1, 6, 2}, {1, 3, 3, 3, 3, 4, 0}, {2, 1, 9, 4, 2, 8, 1}};
+        int[][] cases = {{2, 5, 7, 4, 2, 8, 1, 0}, {2, 6, 6, 2, 1, 6, 2, 0}, {1, 3, 3, 3, 3, 4, 0, 0}, {2, 1, 9, 4, 2, 8, 1, 0},
+            {2, 5, 7, 4, 2, 8, 1, 3}, {2, 6, 6, 2, 1, 6, 2, 2}};
         int[] c = cases[which];
-        AttentionShape sh = new AttentionShape(c[0], c[1], c[2], c[3], c[4], c[5]);
+        AttentionShape sh = new AttentionShape(c[0], c[1], c[2], c[3], c[4], c[5]).withWindow(c[7]);
         SplittableRandom r = new SplittableRandom(which);
         int qw = sh.heads() * sh.headDim(), kw = sh.kvHeads() * sh.headDim();
         float[] q = random(r, (int) sh.queryFloats(), 2), k = random(r, (int) sh.keyFloats(), 1), v = random(r, (int) sh.keyFloats(), 1);
@@ -48,7 +52,8 @@ class CpuBackendOpsTest {
         Var vv = Var.variable(Tensor.of(v.clone(), sh.batch(), sh.kLen(), kw));
         float[] want;
         try (Tape tape = Tape.start()) {
-            Var out = Attention.apply(vq, vk, vv, sh.heads(), sh.kvHeads(), mask == null ? null : Tensor.of(mask, sh.batch(), sh.kLen()));
+            Var out = Attention.apply(vq, vk, vv, sh.heads(), sh.kvHeads(), mask == null ? null : Tensor.of(mask, sh.batch(), sh.kLen()),
+                    sh.window());
             want = out.value().toArray();
             tape.backward(out, Tensor.of(dOut, out.shape()));
         }
@@ -71,7 +76,7 @@ class CpuBackendOpsTest {
     @Test
     void attentionOverAKvCacheEqualsTheCachedOp() {
         int batch = 2, qLen = 2, length = 6, capacity = 9, heads = 4, kvHeads = 2, hd = 8;
-        AttentionShape sh = new AttentionShape(batch, qLen, length, heads, kvHeads, hd, capacity);
+        AttentionShape sh = new AttentionShape(batch, qLen, length, heads, kvHeads, hd).withKeyCapacity(capacity);
         SplittableRandom r = new SplittableRandom(12);
         float[] q = random(r, (int) sh.queryFloats(), 2), keys = random(r, (int) sh.keyFloats(), 1), values = random(r, (int) sh.keyFloats(), 1);
         float[] mask = mask(1, batch, length);
@@ -80,7 +85,7 @@ class CpuBackendOpsTest {
         DeviceBuffer out = cpu.allocate(sh.queryFloats());
         cpu.attention(sh, cpu.upload(q), cpu.upload(keys), cpu.upload(values), cpu.upload(mask), out, cpu.allocate(sh.lseFloats()));
         assertClose(want.toArray(), out.read(), 1e-5, "attention over a cache " + sh);
-        var e = assertThrows(IllegalArgumentException.class, () -> new AttentionShape(1, 1, 5, 2, 1, 4, 4));
+        var e = assertThrows(IllegalArgumentException.class, () -> new AttentionShape(1, 1, 5, 2, 1, 4).withKeyCapacity(4));
         assertEquals("attention: key capacity 4 is smaller than the key length 5", e.getMessage());
     }
 

@@ -26,18 +26,19 @@ class OpenClModelKernelsTest {
 
     /**
      * batch, qLen, kLen, heads, kvHeads, headDim, mask kind (0 none, 1 left and right padding,
-     * 2 a query that sees only padding), and key capacity when larger than kLen; case 3 has more
-     * queries and keys than a work-group, cases 4 and 5 are decoding steps (one or two queries over a
-     * cache; case 5's cache has room to spare).
+     * 2 a query that sees only padding), key capacity (0: kLen), sliding window (0: none).
+     * Case 3 has more queries and keys than a work-group, cases 4 and 5 are decoding steps (one
+     * or two queries over a cache; case 5's cache has room to spare), cases 6 and 7 slide a window.
      */
     @ParameterizedTest(name = "case {0}")
-    @ValueSource(ints = {0, 1, 2, 3, 4, 5})
+    @ValueSource(ints = {0, 1, 2, 3, 4, 5, 6, 7})
     void attention(int which) {
         OpenClBackend gpu = OpenClTestDevice.backend();
-        int[][] cases = {{2, 5, 7, 4, 2, 8, 1}, {2, 6, 6, 2, 1, 6, 2}, {1, 3, 3, 3, 3, 4, 0}, {2, 70, 75, 4, 2, 16, 1}, {2, 1, 9, 4, 1, 8, 1},
-            {2, 2, 6, 4, 2, 8, 1, 11}};
+        int[][] cases = {{2, 5, 7, 4, 2, 8, 1, 0, 0}, {2, 6, 6, 2, 1, 6, 2, 0, 0}, {1, 3, 3, 3, 3, 4, 0, 0, 0},
+            {2, 70, 75, 4, 2, 16, 1, 0, 0}, {2, 1, 9, 4, 1, 8, 1, 0, 0}, {2, 2, 6, 4, 2, 8, 1, 11, 0},
+            {2, 70, 75, 4, 2, 16, 1, 0, 20}, {2, 6, 6, 2, 1, 6, 2, 0, 3}};
         int[] c = cases[which];
-        AttentionShape sh = new AttentionShape(c[0], c[1], c[2], c[3], c[4], c[5], c.length > 7 ? c[7] : c[2]);
+        AttentionShape sh = new AttentionShape(c[0], c[1], c[2], c[3], c[4], c[5]).withKeyCapacity(c[7] > 0 ? c[7] : c[2]).withWindow(c[8]);
         SplittableRandom r = new SplittableRandom(100 + which);
         float[] q = random(r, (int) sh.queryFloats(), 2), k = random(r, (int) sh.keyFloats(), 1), v = random(r, (int) sh.keyFloats(), 1);
         float[] dOut = random(r, (int) sh.queryFloats(), 1), mask = mask(c[6], sh.batch(), sh.kLen());
