@@ -131,9 +131,11 @@ public interface Backend {
      * Causal scaled-dot-product attention with grouped-query heads, as
      * {@link dev.selfee.engine.ops.Attention}: query head h reads kv head h / (heads / kvHeads);
      * query i sits at key position i + kLen - qLen and sees the keys at or before it whose
-     * {@code keyMask} entry is non-zero (HF's attention_mask; null: all keys); scores are scaled by
-     * 1/sqrt(headDim). Writes out, and for the backward the log-sum-exp of each query's scaled
-     * scores into lse [batch, heads, qLen]: -∞ for a query that sees no key, whose output is zeros.
+     * {@code keyMask} entry is non-zero (HF's attention_mask; null: all keys), and only those
+     * inside a sliding window when the shape has one; scores are scaled by 1/sqrt(headDim);
+     * k and v may be a KV cache's buffers ({@link AttentionShape#keyCapacity}). Writes out, and for
+     * the backward the log-sum-exp of each query's scaled scores into lse [batch, heads, qLen]:
+     * -∞ for a query that sees no key, whose output is zeros.
      */
     void attention(AttentionShape shape, DeviceBuffer q, DeviceBuffer k, DeviceBuffer v, DeviceBuffer keyMask,
                    DeviceBuffer out, DeviceBuffer lse);
