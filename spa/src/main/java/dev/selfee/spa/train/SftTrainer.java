@@ -1,0 +1,115 @@
+package dev.selfee.spa.train;
+
+import dev.selfee.engine.Tensor;
+import dev.selfee.engine.autograd.Parameter;
+import dev.selfee.engine.autograd.Tape;
+import dev.selfee.engine.autograd.Var;
+import dev.selfee.engine.model.LlamaModel;
+import dev.selfee.engine.model.SequenceBatch;
+import dev.selfee.engine.ops.LmHeadLogProbs;
+import dev.selfee.engine.optim.GradientAccumulation;
+import dev.selfee.engine.optim.Optimizer;
+import dev.selfee.spa.Progress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalDouble;
+
+/**
+ * Supervised fine-tuning on completions only: the loss of a micro-batch is the mean negative
+ * log-likelihood of its completion tokens (prompt tokens carry HF's ignore index), which is
+ * cross-entropy over the counted tokens, computed fused with the LM head so [batch, seq, vocab]
+ * logits are never held. When training diverges the model from before the failing step is saved
+ * in {@code workDir}/{@value DpoTrainer#LAST_GOOD_DIR}.
+ */
+public final class SftTrainer {
+    /** The trained model (the same object as given, trained in place) and what training did. */
+    public record Result(LlamaModel model, TrainingSummary summary) {}
+
+    private SftTrainer() {}
+
+    public static Result train(LlamaModel model, List<TokenizedExample> examples, TrainingOptions o, Path workDir, MetricsSink metrics, Progress progress) {
+        DpoTrainer.requireNonEmpty(examples);
+        checkVocab(model, examples);
+        if (metrics == null) metrics = MetricsSink.NONE;
+        long start = System.nanoTime();
+        TrainingPlan plan = new TrainingPlan(examples.size(), o);
+        int total = plan.totalSteps();
+        List<Parameter> params = new ArrayList<>(model.parameters().values());
+        Optimizer optimizer = o.optimizer(params, total);
+        GradientAccumulation accumulation = new GradientAccumulation(optimizer, o.gradientAccumulationSteps(), o.maxGradNorm());
+        model.zeroGrad();
+        double lossSum = 0, epoch = 0;
+        Map<String, Object> last = Map.of();
+        try (Tape tape = Tape.start()) {
+            for (TrainingPlan.Step step : plan.steps()) {
+                double lr = optimizer.learningRate();
+                StepAverages avg = new StepAverages();
+                OptionalDouble norm = OptionalDouble.empty();
+                for (int m = 0; m < step.microBatches().size(); m++) {
+                    int[] idx = step.microBatches().get(m);
+                    List<int[]> prompts = new ArrayList<>(), completions = new ArrayList<>();
+                    long tokens = 0;
+                    for (int i : idx) {
+                        prompts.add(examples.get(i).prompt());
+                        completions.add(examples.get(i).completion());
+                        tokens += examples.get(i).completion().length;
+                    }
+                    SequenceBatch batch = SequenceBatch.of(prompts, completions);
+                    Var logps = LmHeadLogProbs.apply(model.hidden(batch.ids(), batch.mask(), batch.batch(), batch.seq()), model.lmHead(), batch.targets(), null);
+                    double loss = 0;
+                    for (float v : logps.value().toArray()) loss -= v;
+                    loss /= tokens;
+                    if (!Double.isFinite(loss)) {
+                        tape.clear();
+                        throw diverged(model, workDir, step.number() + 1, "the loss is " + loss);
+                    }
+                    tape.backward(logps, Tensor.full((float) (-1.0 / tokens), idx.length));
+                    avg.add("loss", loss);
+                    try {
+                        norm = accumulation.afterBackward();
+                        if (m == step.microBatches().size() - 1 && norm.isEmpty()) norm = accumulation.flush();
+                    } catch (ArithmeticException e) {
+                        throw diverged(model, workDir, step.number() + 1, "the gradient norm is not finite (" + e.getMessage() + ")");
+                    }
+                }
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("step", step.number() + 1);
+                row.put("epoch", step.epoch());
+                row.put("loss", avg.mean("loss"));
+                row.put("grad_norm", norm.orElse(Double.NaN));
+                row.put("learning_rate", lr);
+                metrics.record(row);
+                lossSum += avg.mean("loss");
+                last = row;
+                epoch = step.epoch();
+                if (progress != null) progress.update(step.number() + 1, String.format(Locale.ROOT, "loss %.4f", avg.mean("loss")));
+            }
+        }
+        return new Result(model, new TrainingSummary(total, epoch, lossSum / total, last, (System.nanoTime() - start) / 1e9));
+    }
+
+    static void checkVocab(LlamaModel model, List<TokenizedExample> examples) {
+        int vocab = model.config().vocabSize();
+        for (TokenizedExample e : examples) {
+            for (int[] ids : new int[][] {e.prompt(), e.completion()}) {
+                for (int id : ids) {
+                    if (id < 0 || id >= vocab) {
+                        throw new IllegalArgumentException("example " + e.index() + ": token id " + id + " is outside the model's vocabulary [0, " + vocab
+                                + "); the tokenizer does not match the model");
+                    }
+                }
+            }
+        }
+    }
+
+    private static TrainingDivergedException diverged(LlamaModel model, Path workDir, int step, String what) {
+        Path dir = workDir.resolve(DpoTrainer.LAST_GOOD_DIR);
+        model.zeroGrad();
+        ModelOutput.save(model, dir, null, null);
+        return new TrainingDivergedException(step, what, dir);
+    }
+}
