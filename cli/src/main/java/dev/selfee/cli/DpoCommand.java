@@ -25,12 +25,14 @@ import picocli.CommandLine.Option;
 
 /** {@code selfee dpo}: preference optimisation with TRL's losses and SPA's refined loss. */
 @Command(name = "dpo", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Direct preference optimisation against a reference model (default: the starting model).",
-                "Data: JSONL {\"prompt\", \"chosen\", \"rejected\"} (text, message lists, or *_ids).",
-                "The reference's log-probs are computed once and cached (OUT.partial/ref_logps.jsonl, reused when",
-                "the reference and data match); with --loss spa and --spa-lambda > 0 the reference also runs during training.",
-                "Writes OUT.partial/ while training (metrics.jsonl; pairs_refinement.jsonl for spa) and renames it to OUT",
-                "when done: the model in transformers' layout, the tokenizer files and training_summary.json."})
+        description = {"Direct preference optimisation against a reference model (default: --model).",
+                "Data: JSONL {\"prompt\", \"chosen\", \"rejected\"}: text, message lists or *_ids.",
+                "The reference's log-probs are computed once and cached in OUT.partial/ref_logps.jsonl",
+                "(reused while the reference and data match). With --loss spa and --spa-lambda > 0 the",
+                "reference model also runs during training (DND needs its logits).",
+                "While training, OUT.partial/ holds metrics.jsonl (one line per step) and, for spa,",
+                "pairs_refinement.jsonl; when done it becomes OUT, with the model in transformers'",
+                "layout, the tokenizer files and training_summary.json."})
 public final class DpoCommand implements Runnable {
     @Option(names = "--model", required = true, description = "the policy's starting model directory") Path model;
     @Option(names = "--ref", description = "reference model directory (default: --model)") Path ref;

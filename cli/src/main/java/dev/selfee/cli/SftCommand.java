@@ -22,11 +22,13 @@ import picocli.CommandLine.Option;
 
 /** {@code selfee sft}: supervised fine-tuning on completions, or training a new model from scratch. */
 @Command(name = "sft", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Supervised fine-tuning: the loss is on completion tokens only.",
-                "Data: JSONL {\"prompt\", \"completion\"} (text or *_ids) or {\"messages\"} (the chat template renders the prompt).",
-                "--init-config FILE --tokenizer DIR trains a new, randomly initialised model from a config.json.",
-                "Writes OUT.partial/ while training (metrics.jsonl, one line per step) and renames it to OUT when done:",
-                "the model in transformers' layout, the tokenizer files and training_summary.json."})
+        description = {"Supervised fine-tuning; the loss is on completion tokens only.",
+                "Data: JSONL {\"prompt\", \"completion\"} (text or *_ids) or {\"messages\"}",
+                "(the chat template renders the prompt). --init-config FILE --tokenizer DIR trains",
+                "a new, randomly initialised model from a config.json.",
+                "While training, OUT.partial/ holds metrics.jsonl (one line per step); when done it",
+                "becomes OUT, with the model in transformers' layout, the tokenizer files and",
+                "training_summary.json."})
 public final class SftCommand implements Runnable {
     @Option(names = "--model", description = "model directory to fine-tune") Path model;
     @Option(names = "--init-config", description = "config.json of a new model to train from scratch (needs --tokenizer)") Path initConfig;

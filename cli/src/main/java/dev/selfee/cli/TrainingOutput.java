@@ -1,6 +1,7 @@
 package dev.selfee.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.selfee.engine.io.AtomicFiles;
 import dev.selfee.engine.model.LlamaCheckpoint;
@@ -16,7 +17,9 @@ import java.util.Map;
 /** The inputs and outputs the training commands share: tokenizer and model checks, the summary file. */
 final class TrainingOutput {
     static final String SUMMARY_FILE = "training_summary.json";
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    // records' fields in snake_case, as HF's trainer_state.json; metric names (map keys) stay as they are
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
 
     private TrainingOutput() {}
 
