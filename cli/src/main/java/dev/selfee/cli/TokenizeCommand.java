@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
 /** {@code selfee tokenize}: JSONL {"text"} lines to {"ids"} with a Hugging Face tokenizer, or back with --decode. */
 @Command(name = "tokenize", mixinStandardHelpOptions = true,
         description = {"Encode each JSONL line {\"text\": ...} to {\"ids\": [...]}, or with --decode each {\"ids\": [...]} to {\"text\": ...}.",
-                "Prints one JSON line of totals. The output appears only when every line was read."})
+                "Prints one JSON line of totals. The output is written atomically: it appears only when every line was valid."})
 public final class TokenizeCommand implements Runnable {
     private static final ObjectMapper JSON = new ObjectMapper();
 

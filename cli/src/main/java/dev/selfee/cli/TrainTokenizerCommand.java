@@ -7,6 +7,8 @@ import dev.selfee.tokenizer.template.TemplateException;
 import dev.selfee.tokenizer.train.BpeTrainer;
 import dev.selfee.tokenizer.train.JsonlCorpus;
 import dev.selfee.tokenizer.train.TrainedBpe;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,9 +69,9 @@ public final class TrainTokenizerCommand implements Callable<Integer> {
     }
 
     /** Reads and compiles the template, so a broken one is reported now with its file, line and column. */
-    private static String readTemplate(Path file) throws java.io.IOException {
-        if (!java.nio.file.Files.isRegularFile(file)) throw new IllegalArgumentException(file + ": no such file");
-        String source = java.nio.file.Files.readString(file);
+    private static String readTemplate(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) throw new IllegalArgumentException(file + ": no such file");
+        String source = Files.readString(file);
         try {
             ChatTemplate.compile(source);
         } catch (TemplateException e) {

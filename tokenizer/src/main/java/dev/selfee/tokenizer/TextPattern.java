@@ -55,9 +55,15 @@ interface TextPattern {
         @Override
         public void findAll(String s, IntList out) {
             Matcher m = pattern.matcher(s);
-            while (m.find()) {
-                out.add(m.start());
-                out.add(m.end());
+            try {
+                while (m.find()) {
+                    out.add(m.start());
+                    out.add(m.end());
+                }
+            } catch (StackOverflowError e) {
+                // java.util.regex recurses on repeated groups; say which pattern failed rather than crash without a word
+                throw new TokenizerException("the regex " + pattern.pattern() + " ran out of stack on a text of "
+                        + s.length() + " chars; split the text into shorter pieces");
             }
         }
 

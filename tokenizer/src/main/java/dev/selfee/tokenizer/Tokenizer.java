@@ -23,7 +23,6 @@ public final class Tokenizer {
     private final Decoder decoder;                 // may be null: tokens joined by spaces
     private final List<AddedToken> addedTokens;
     private final AddedTokenMatcher rawMatcher, normalizedMatcher;
-    private final Map<Integer, AddedToken> addedById = new HashMap<>();
     private final Map<String, AddedToken> addedByContent = new HashMap<>();
     private final Set<Integer> specialIds = new HashSet<>();
     private final String[] idToToken;
@@ -40,7 +39,6 @@ public final class Tokenizer {
         List<AddedToken> raw = new ArrayList<>(), norm = new ArrayList<>();
         List<String> rawPatterns = new ArrayList<>(), normPatterns = new ArrayList<>();
         for (AddedToken t : addedTokens) {
-            addedById.put(t.id(), t);
             addedByContent.putIfAbsent(t.content(), t);
             if (t.special()) specialIds.add(t.id());
             if (t.normalized()) {

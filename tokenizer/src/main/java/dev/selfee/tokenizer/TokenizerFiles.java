@@ -1,8 +1,11 @@
 package dev.selfee.tokenizer;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -39,7 +42,7 @@ final class TokenizerFiles {
         Path specialMap = tokenizerJson.resolveSibling("special_tokens_map.json");
         Path template = tokenizerJson.resolveSibling("chat_template.jinja");
         TokenizerFiles f = new TokenizerFiles(tokenizerJson.toString());
-        return f.build(parse(read(tokenizerJson), tokenizerJson.toString()),
+        return f.build(f.readTokenizerJson(read(tokenizerJson)),
                 Files.isRegularFile(config) ? parse(read(config), config.toString()) : null,
                 Files.isRegularFile(specialMap) ? parse(read(specialMap), specialMap.toString()) : null,
                 Files.isRegularFile(template) ? read(template) : null);
@@ -57,21 +60,96 @@ final class TokenizerFiles {
         try {
             return JSON.readTree(text);
         } catch (JsonProcessingException e) {
-            throw new TokenizerException(file + ": not valid JSON: " + e.getOriginalMessage()
-                    + " (line " + e.getLocation().getLineNr() + ")", e);
+            throw invalidJson(file, e);
         }
     }
 
     static Tokenizer fromJson(String tokenizerJson, String configJson, String file) {
-        return new TokenizerFiles(file).build(parse(tokenizerJson, file),
+        TokenizerFiles f = new TokenizerFiles(file);
+        return f.build(f.readTokenizerJson(tokenizerJson),
                 configJson == null ? null : parse(configJson, "tokenizer_config.json"), null, null);
     }
 
-    private Tokenizer build(JsonNode root, JsonNode config, JsonNode specialTokensMap, String chatTemplateFile) {
-        if (!root.isObject()) throw fail("the top level is not a JSON object");
+    /**
+     * tokenizer.json as a tree, except the model's vocab and merges (most of the file), which are read
+     * straight into a map and a list rather than into a node per entry.
+     */
+    private record TokenizerJson(JsonNode root, Map<String, Integer> vocab, List<String[]> merges) {}
+
+    private TokenizerJson readTokenizerJson(String text) {
+        try (JsonParser p = JSON.createParser(text)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) throw fail("the top level is not a JSON object");
+            ObjectNode root = JSON.createObjectNode();
+            Map<String, Integer> vocab = null;
+            List<String[]> merges = null;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                if (p.nextToken() != JsonToken.START_OBJECT || !name.equals("model")) {
+                    root.set(name, p.readValueAsTree());
+                    continue;
+                }
+                ObjectNode model = root.putObject("model");
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String field = p.currentName();
+                    JsonToken t = p.nextToken();
+                    if (field.equals("vocab") && t == JsonToken.START_OBJECT) vocab = readVocab(p, "model.vocab");
+                    else if (field.equals("merges") && t == JsonToken.START_ARRAY) merges = readMerges(p);
+                    else model.set(field, p.readValueAsTree());
+                }
+            }
+            return new TokenizerJson(root, vocab, merges);
+        } catch (JsonProcessingException e) {
+            throw invalidJson(file, e);
+        } catch (IOException e) {
+            throw new TokenizerException(file + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    /** An object of token → id, the parser on its START_OBJECT. */
+    private Map<String, Integer> readVocab(JsonParser p, String where) throws IOException {
+        Map<String, Integer> vocab = new HashMap<>(1 << 16);
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String token = p.currentName();
+            if (p.nextToken() != JsonToken.VALUE_NUMBER_INT || p.getLongValue() < 0 || p.getLongValue() > Integer.MAX_VALUE - 1)
+                throw fail(where + ": the id of \"" + token + "\" is not an integer from 0");
+            vocab.put(token, p.getIntValue());
+        }
+        return vocab;
+    }
+
+    /** Merges as "a b" strings or ["a", "b"] pairs, the parser on the array's START_ARRAY. */
+    private List<String[]> readMerges(JsonParser p) throws IOException {
+        List<String[]> merges = new ArrayList<>(1 << 16);
+        for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+            int i = merges.size();
+            if (t == JsonToken.VALUE_STRING) {
+                String s = p.getText();
+                int sp = s.indexOf(' ');
+                if (sp < 0) throw fail("model.merges[" + i + "] \"" + s + "\" is not two tokens separated by a space");
+                merges.add(new String[] {s.substring(0, sp), s.substring(sp + 1)});
+            } else if (t == JsonToken.START_ARRAY && p.nextToken() == JsonToken.VALUE_STRING) {
+                String a = p.getText();
+                if (p.nextToken() != JsonToken.VALUE_STRING) throw fail("model.merges[" + i + "] is neither \"a b\" nor [\"a\", \"b\"]");
+                String b = p.getText();
+                if (p.nextToken() != JsonToken.END_ARRAY) throw fail("model.merges[" + i + "] is neither \"a b\" nor [\"a\", \"b\"]");
+                merges.add(new String[] {a, b});
+            } else {
+                throw fail("model.merges[" + i + "] is neither \"a b\" nor [\"a\", \"b\"]");
+            }
+        }
+        return merges;
+    }
+
+    private static TokenizerException invalidJson(String file, JsonProcessingException e) {
+        return new TokenizerException(file + ": not valid JSON: " + e.getOriginalMessage()
+                + " (line " + e.getLocation().getLineNr() + ")", e);
+    }
+
+    private Tokenizer build(TokenizerJson json, JsonNode config, JsonNode specialTokensMap, String chatTemplateFile) {
+        JsonNode root = json.root();
         Normalizer normalizer = normalizer(root.path("normalizer"), "normalizer");
         PreTokenizer pre = preTokenizer(root.path("pre_tokenizer"), "pre_tokenizer");
-        Bpe model = model(root.path("model"));
+        Bpe model = model(root.path("model"), json.vocab(), json.merges());
         PostProcessor post = postProcessor(root.path("post_processor"), "post_processor");
         Decoder decoder = decoder(root.path("decoder"), "decoder");
         List<AddedToken> added = new ArrayList<>();
@@ -79,7 +157,9 @@ final class TokenizerFiles {
         for (int i = 0; i < at.size(); i++) {
             JsonNode t = at.get(i);
             String where = "added_tokens[" + i + "]";
-            added.add(new AddedToken(requireInt(t, "id", where), requireText(t, "content", where),
+            int id = requireInt(t, "id", where);
+            if (id < 0) throw fail(where + ".id " + id + " is negative");
+            added.add(new AddedToken(id, requireText(t, "content", where),
                     t.path("single_word").asBoolean(false), t.path("lstrip").asBoolean(false),
                     t.path("rstrip").asBoolean(false), t.path("normalized").asBoolean(true), t.path("special").asBoolean(false)));
         }
@@ -115,16 +195,19 @@ final class TokenizerFiles {
 
     private static Tokenizer gpt2(Path encoder, Path vocabBpe) {
         TokenizerFiles f = new TokenizerFiles(encoder.toString());
-        JsonNode enc = parse(read(encoder), encoder.toString());
-        Map<String, Integer> vocab = new HashMap<>(enc.size() * 2);
-        for (Map.Entry<String, JsonNode> e : enc.properties()) {
-            if (!e.getValue().canConvertToInt()) throw f.fail("the id of \"" + e.getKey() + "\" is not an integer");
-            vocab.put(e.getKey(), e.getValue().asInt());
+        Map<String, Integer> vocab;
+        try (JsonParser p = JSON.createParser(read(encoder))) {
+            if (p.nextToken() != JsonToken.START_OBJECT) throw f.fail("expected an object of token → id");
+            vocab = f.readVocab(p, "vocabulary");
+        } catch (JsonProcessingException e) {
+            throw invalidJson(encoder.toString(), e);
+        } catch (IOException e) {
+            throw new TokenizerException(encoder + ": cannot read: " + e.getMessage(), e);
         }
         List<String[]> merges = new ArrayList<>();
         String[] lines = read(vocabBpe).split("\n", -1);
         for (int i = 0; i < lines.length; i++) {
-            String line = lines[i];
+            String line = lines[i].endsWith("\r") ? lines[i].substring(0, lines[i].length() - 1) : lines[i];
             if (line.startsWith("#version") || (i == lines.length - 1 && line.isEmpty())) continue;
             String[] parts = line.split(" ", -1);
             if (parts.length != 2) throw new TokenizerException(vocabBpe + ": line " + (i + 1) + ": a merge must be two tokens separated by one space");
@@ -193,34 +276,14 @@ final class TokenizerFiles {
         };
     }
 
-    private Bpe model(JsonNode n) {
+    private Bpe model(JsonNode n, Map<String, Integer> vocab, List<String[]> merges) {
         if (!n.isObject()) throw fail("model is missing");
-        String type = n.path("type").isTextual() ? n.path("type").asText() : (n.has("merges") ? "BPE" : "(none)");
+        String type = n.path("type").isTextual() ? n.path("type").asText() : (merges != null ? "BPE" : "(none)");
         if (!type.equals("BPE")) throw unsupported("model", type, "BPE");
         JsonNode dropout = n.path("dropout");
         if (dropout.isNumber() && dropout.asDouble() != 0) throw fail("model.dropout " + dropout.asDouble() + " is not supported (encoding would be random)");
-        JsonNode v = n.path("vocab");
-        if (!v.isObject()) throw fail("model.vocab is not an object of token → id");
-        Map<String, Integer> vocab = new HashMap<>(v.size() * 2);
-        for (Map.Entry<String, JsonNode> e : v.properties()) {
-            if (!e.getValue().canConvertToInt()) throw fail("model.vocab: the id of \"" + e.getKey() + "\" is not an integer");
-            vocab.put(e.getKey(), e.getValue().asInt());
-        }
-        JsonNode m = n.path("merges");
-        List<String[]> merges = new ArrayList<>(m.size());
-        for (int i = 0; i < m.size(); i++) {
-            JsonNode x = m.get(i);
-            if (x.isTextual()) {
-                String s = x.asText();
-                int sp = s.indexOf(' ');
-                if (sp < 0) throw fail("model.merges[" + i + "] \"" + s + "\" is not two tokens separated by a space");
-                merges.add(new String[] {s.substring(0, sp), s.substring(sp + 1)});
-            } else if (x.isArray() && x.size() == 2 && x.get(0).isTextual() && x.get(1).isTextual()) {
-                merges.add(new String[] {x.get(0).asText(), x.get(1).asText()});
-            } else {
-                throw fail("model.merges[" + i + "] is neither \"a b\" nor [\"a\", \"b\"]");
-            }
-        }
+        if (vocab == null) throw fail("model.vocab is not an object of token → id");
+        if (merges == null) merges = List.of();
         String prefix = textOrNull(n, "continuing_subword_prefix");
         String unk = textOrNull(n, "unk_token");
         return new Bpe(vocab, mergeTable(vocab, merges, prefix == null ? "" : prefix), unk,

@@ -19,12 +19,31 @@ class RoundTripPropertiesTest {
         assertEquals(s, streamed(tok, ids));
     }
 
+    /** Qwen normalizes to NFC the text between its added tokens, which are split out first (as in HF). */
     @Property(tries = 300)
     void qwen3RoundTripsUpToNfc(@ForAll("texts") String s) {
         Tokenizer tok = TestTokenizers.get(TestTokenizers.QWEN3);
         int[] ids = tok.encode(s, true);
-        assertEquals(Normalizer.normalize(s, Normalizer.Form.NFC), tok.decode(ids, false));
+        assertEquals(nfcBetween(s, "<|endoftext|>", "<|im_start|>"), tok.decode(ids, false));
         assertEquals(tok.decode(ids, false), streamed(tok, ids));
+    }
+
+    /** NFC of each piece of {@code s} between occurrences of the given tokens (the only ones {@link #texts()} makes). */
+    private static String nfcBetween(String s, String... tokens) {
+        StringBuilder out = new StringBuilder();
+        int start = 0;
+        for (int i = 0; i < s.length(); ) {
+            String hit = null;
+            for (String t : tokens) if (s.startsWith(t, i)) hit = t;
+            if (hit == null) {
+                i++;
+                continue;
+            }
+            out.append(Normalizer.normalize(s.substring(start, i), Normalizer.Form.NFC)).append(hit);
+            i += hit.length();
+            start = i;
+        }
+        return out.append(Normalizer.normalize(s.substring(start), Normalizer.Form.NFC)).toString();
     }
 
     @Property(tries = 200)

@@ -52,6 +52,28 @@ class TokenizerApiTest {
     }
 
     @Test
+    void encodesFromManyThreadsAtOnce() throws Exception {
+        Tokenizer t = TestTokenizers.get(TestTokenizers.QWEN3);
+        List<String> texts = new ArrayList<>();
+        for (var row : TestTokenizers.json(TestTokenizers.QWEN3, "hf_random.json")) texts.add(row.get("text").asText());
+        List<int[]> expected = texts.stream().map(s -> t.encode(s, false)).toList();
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+            List<java.util.concurrent.Future<Boolean>> results = new ArrayList<>();
+            for (int w = 0; w < 4; w++) {
+                int offset = w;
+                results.add(pool.submit(() -> {
+                    for (int k = 0; k < texts.size(); k++) {
+                        int i = (k * 7 + offset * 101) % texts.size();
+                        if (!java.util.Arrays.equals(expected.get(i), t.encode(texts.get(i), false))) return false;
+                    }
+                    return true;
+                }));
+            }
+            for (var r : results) assertTrue(r.get());
+        }
+    }
+
+    @Test
     void chatTemplateComesFromTheConfig() {
         assertTrue(TestTokenizers.get(TestTokenizers.QWEN3).chatTemplate().contains("<|im_start|>"));
         assertNull(TestTokenizers.get(TestTokenizers.MISTRAL).chatTemplate());

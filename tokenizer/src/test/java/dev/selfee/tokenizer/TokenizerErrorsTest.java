@@ -49,6 +49,16 @@ class TokenizerErrorsTest {
     }
 
     @Test
+    void idsMustBeNonNegativeIntegers() {
+        TokenizerException e = assertThrows(TokenizerException.class,
+                () -> Tokenizer.fromJson("{\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":-1},\"merges\":[]}}", null));
+        assertEquals("tokenizer.json: model.vocab: the id of \"a\" is not an integer from 0", e.getMessage());
+        e = assertThrows(TokenizerException.class, () -> Tokenizer.fromJson(
+                "{\"added_tokens\":[{\"id\":-3,\"content\":\"x\"}]," + MODEL + "}", null));
+        assertEquals("tokenizer.json: added_tokens[0].id -3 is negative", e.getMessage());
+    }
+
+    @Test
     void randomDropoutIsRefused() {
         TokenizerException e = assertThrows(TokenizerException.class,
                 () -> Tokenizer.fromJson("{\"model\":{\"type\":\"BPE\",\"dropout\":0.1,\"vocab\":{},\"merges\":[]}}", null));
@@ -71,6 +81,15 @@ class TokenizerErrorsTest {
         Files.writeString(gpt2.resolve("vocab.bpe"), "#version: 0.2\na b\na b c\n");
         e = assertThrows(TokenizerException.class, () -> Tokenizer.load(gpt2));
         assertEquals(gpt2.resolve("vocab.bpe") + ": line 3: a merge must be two tokens separated by one space", e.getMessage());
+    }
+
+    @Test
+    void aRegexThatOverflowsOnLongTextSaysSo() {
+        Tokenizer t = Tokenizer.fromJson("{\"pre_tokenizer\":{\"type\":\"Split\",\"pattern\":{\"Regex\":\"(?:a|b)+\"},"
+                + "\"behavior\":\"Isolated\"}," + MODEL + "}", null);
+        assertEquals(2, t.encode("ab")[0]);
+        TokenizerException e = assertThrows(TokenizerException.class, () -> t.encode("ab".repeat(500_000)));
+        assertEquals("the regex (?:a|b)+ ran out of stack on a text of 1000000 chars; split the text into shorter pieces", e.getMessage());
     }
 
     @Test

@@ -13,8 +13,9 @@ import java.util.Map;
 
 /**
  * The chat templates and named special tokens of a HF {@code tokenizer_config.json}. {@code chat_template}
- * may be a string or a list of {@code {"name", "template"}}; when absent, a {@code chat_template.jinja}
- * beside the file is used. Special tokens may be strings or {@code {"content": ...}} objects.
+ * may be a string or a list of {@code {"name", "template"}}. As in transformers, template files beside it
+ * take priority: {@code chat_template.jinja} (the default) and {@code additional_chat_templates/NAME.jinja}.
+ * Special tokens may be strings or {@code {"content": ...}} objects.
  */
 public record ChatTemplateConfig(String source, Map<String, String> templates, Map<String, String> specialTokens) {
     /** The named special tokens transformers passes to templates (its SPECIAL_TOKENS_ATTRIBUTES). */
@@ -23,13 +24,19 @@ public record ChatTemplateConfig(String source, Map<String, String> templates, M
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public static ChatTemplateConfig read(Path tokenizerConfig) throws IOException {
-        String text = Files.readString(tokenizerConfig);
-        ChatTemplateConfig c = parse(text, tokenizerConfig.toString());
+        ChatTemplateConfig c = parse(Files.readString(tokenizerConfig), tokenizerConfig.toString());
+        Map<String, String> files = new LinkedHashMap<>();
         Path jinja = tokenizerConfig.resolveSibling("chat_template.jinja");
-        if (c.templates.isEmpty() && Files.isRegularFile(jinja)) {
-            return new ChatTemplateConfig(c.source, Map.of("default", Files.readString(jinja)), c.specialTokens);
+        if (Files.isRegularFile(jinja)) files.put("default", Files.readString(jinja));
+        Path extra = tokenizerConfig.resolveSibling("additional_chat_templates");
+        if (Files.isDirectory(extra)) {
+            try (var list = Files.list(extra)) {
+                for (Path f : list.filter(p -> p.getFileName().toString().endsWith(".jinja")).sorted().toList()) {
+                    files.put(f.getFileName().toString().replaceFirst("\\.jinja$", ""), Files.readString(f));
+                }
+            }
         }
-        return c;
+        return files.isEmpty() ? c : new ChatTemplateConfig(c.source, Collections.unmodifiableMap(files), c.specialTokens);
     }
 
     /** Parses the JSON text of a tokenizer_config.json; {@code source} names it in error messages. */

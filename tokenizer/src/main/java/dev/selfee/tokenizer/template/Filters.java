@@ -12,7 +12,7 @@ final class Filters {
     private static final Set<String> NAMES = Set.of("trim", "length", "count", "tojson", "string", "upper", "lower",
             "title", "capitalize", "first", "last", "join", "default", "d", "items", "replace", "safe", "list",
             "selectattr", "rejectattr", "select", "reject", "map", "abs", "int", "float", "reverse", "sort", "unique",
-            "min", "max", "sum", "indent", "round", "dictsort");
+            "min", "max", "sum", "indent", "round", "dictsort", "format", "attr");
 
     private Filters() {
     }
@@ -70,6 +70,9 @@ final class Filters {
                 yield Methods.replace(s, old, neu, count == null ? -1 : count);
             }
             case "safe" -> v;
+            case "format" -> Methods.percentFormat(PyValues.str(v),
+                    a.keywords().isEmpty() ? new Tuple(a.positional()) : new java.util.LinkedHashMap<Object, Object>(a.keywords()));
+            case "attr" -> Renderer.getAttr(v, PyValues.str(a.required(0, "name")));
             case "list" -> PyValues.iterate(v);
             case "selectattr", "rejectattr" -> {
                 List<Object> out = new ArrayList<>();

@@ -21,6 +21,18 @@ sealed interface Node {
 
     record Macro(String name, List<String> params, List<Expr> defaults, List<Node> body) implements Node { }
 
+    /** {@code generation} ... {@code endgeneration}: marks the assistant text whose span is reported. */
+    record Generation(List<Node> body) implements Node { }
+
+    /** {@code call macro(...)} with a body: {@code caller} is the body as a macro. */
+    record CallBlock(Expr.Call call, Macro caller) implements Node { }
+
+    /** {@code filter ...} with a body: {@code chain} applies the filters to the variable {@link #BODY}. */
+    record FilterBlock(Expr chain, List<Node> body) implements Node {
+        /** A name no template can spell, bound to the rendered body while {@code chain} is evaluated. */
+        static final String BODY = " filter body";
+    }
+
     record Break() implements Node { }
 
     record Continue() implements Node { }

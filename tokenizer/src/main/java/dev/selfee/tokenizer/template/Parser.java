@@ -68,6 +68,8 @@ final class Parser {
             case "for" -> forBlock();
             case "set" -> setBlock(kw);
             case "macro" -> macroBlock();
+            case "call" -> callBlock(kw);
+            case "filter" -> filterBlock(kw);
             case "break" -> { endTag(); yield new Node.Break(); }
             case "continue" -> { endTag(); yield new Node.Continue(); }
             case "generation" -> {
@@ -75,7 +77,7 @@ final class Parser {
                 List<Node> body = statements(Set.of("endgeneration"));
                 next();
                 endTag();
-                yield new Node.If(List.of(new Expr.Literal(true, kw.line(), kw.column())), List.of(body), List.of());
+                yield new Node.Generation(body);
             }
             default -> throw error(kw, "unknown statement '" + kw.text() + "'");
         };
@@ -169,6 +171,17 @@ final class Parser {
         expectOp("(");
         List<String> params = new ArrayList<>();
         List<Expr> defaults = new ArrayList<>();
+        parameters(params, defaults);
+        endTag();
+        List<Node> body = statements(Set.of("endmacro"));
+        next();
+        if (peek().kind() == Kind.NAME) next(); // {% endmacro name %}
+        endTag();
+        return new Node.Macro(name, params, defaults, body);
+    }
+
+    /** Macro parameters after '(' through ')': names with optional defaults. */
+    private void parameters(List<String> params, List<Expr> defaults) {
         while (!peek().isOp(")")) {
             if (!params.isEmpty()) expectOp(",");
             params.add(name());
@@ -180,12 +193,37 @@ final class Parser {
             }
         }
         expectOp(")");
+    }
+
+    /** {@code call [(params)] macro(args)} ... {@code endcall}: the body becomes the macro's {@code caller()}. */
+    private Node callBlock(Token kw) {
+        List<String> params = new ArrayList<>();
+        List<Expr> defaults = new ArrayList<>();
+        if (peek().isOp("(")) {
+            next();
+            parameters(params, defaults);
+        }
+        Expr call = expression();
+        if (!(call instanceof Expr.Call c)) throw error(kw, "expected a macro call after 'call'");
         endTag();
-        List<Node> body = statements(Set.of("endmacro"));
+        List<Node> body = statements(Set.of("endcall"));
         next();
-        if (peek().kind() == Kind.NAME) next(); // {% endmacro name %}
         endTag();
-        return new Node.Macro(name, params, defaults, body);
+        return new Node.CallBlock(c, new Node.Macro("caller", params, defaults, body));
+    }
+
+    /** {@code filter name[(args)] [| more]} ... {@code endfilter}: the rendered body goes through the filters. */
+    private Node filterBlock(Token kw) {
+        Expr chain = filter(new Expr.Name(Node.FilterBlock.BODY, kw.line(), kw.column()));
+        while (peek().isOp("|")) {
+            next();
+            chain = filter(chain);
+        }
+        endTag();
+        List<Node> body = statements(Set.of("endfilter"));
+        next();
+        endTag();
+        return new Node.FilterBlock(chain, body);
     }
 
     // ---- expressions (lowest precedence first)
@@ -448,23 +486,28 @@ final class Parser {
         expectOp(")");
     }
 
+    /** One filter applied to {@code target}: {@code name} or {@code name(args)}, the '|' already read. */
+    private Expr filter(Expr target) {
+        Token n = next();
+        if (n.kind() != Kind.NAME) throw error(n, "expected a filter name");
+        String name = n.text();
+        if (!Filters.exists(name)) throw error(n, "no filter named '" + name + "'");
+        List<Expr> args = new ArrayList<>();
+        List<String> kwNames = new ArrayList<>();
+        List<Expr> kwValues = new ArrayList<>();
+        if (peek().isOp("(")) {
+            next();
+            arguments(args, kwNames, kwValues);
+        }
+        return new Expr.Filter(target, name, args, kwNames, kwValues, n.line(), n.column());
+    }
+
     private Expr filters(Expr e) {
         while (true) {
             Token t = peek();
             if (t.isOp("|")) {
                 next();
-                Token n = next();
-                if (n.kind() != Kind.NAME) throw error(n, "expected a filter name after '|'");
-                String name = n.text();
-                if (!Filters.exists(name)) throw error(n, "no filter named '" + name + "'");
-                List<Expr> args = new ArrayList<>();
-                List<String> kwNames = new ArrayList<>();
-                List<Expr> kwValues = new ArrayList<>();
-                if (peek().isOp("(")) {
-                    next();
-                    arguments(args, kwNames, kwValues);
-                }
-                e = new Expr.Filter(e, name, args, kwNames, kwValues, n.line(), n.column());
+                e = filter(e);
             } else if (t.isName("is")) {
                 next();
                 boolean negated = false;
@@ -501,7 +544,7 @@ final class Parser {
         }
     }
 
-    // ---- token helpers
+    // ---- reading tokens
 
     private Token peek() {
         return tokens.get(i);

@@ -32,12 +32,14 @@ final class Renderer {
     }
 
     private final Supplier<LocalDateTime> clock;
+    private final StringBuilder output = new StringBuilder();
+    private final List<RenderedChat.Span> generationSpans = new ArrayList<>();
 
     Renderer(Supplier<LocalDateTime> clock) {
         this.clock = clock;
     }
 
-    String render(List<Node> template, Map<String, Object> context) {
+    RenderedChat render(List<Node> template, Map<String, Object> context) {
         Scope root = new Scope(null);
         root.vars.put("raise_exception", (Callable) (args, kw) -> {
             throw new TemplateException(args.isEmpty() ? "" : PyValues.str(args.get(0)));
@@ -61,9 +63,8 @@ final class Renderer {
             return d;
         });
         context.forEach((k, v) -> root.vars.put(k, PyValues.fromJava(v)));
-        StringBuilder out = new StringBuilder();
-        run(template, root, out);
-        return out.toString();
+        run(template, root, output);
+        return new RenderedChat(output.toString(), List.copyOf(generationSpans));
     }
 
     // ---- statements
@@ -105,6 +106,29 @@ final class Renderer {
                 scope.vars.put(s.target(), captured.toString());
             }
             case Node.Macro m -> scope.vars.put(m.name(), macro(m, scope));
+            case Node.CallBlock c -> {
+                Expr.Call call = c.call();
+                Object callee = eval(call.callee(), scope);
+                if (!(callee instanceof Callable f)) throw at(call, "'" + PyValues.typeName(callee) + "' object is not callable");
+                List<Object> args = new ArrayList<>();
+                for (Expr x : call.args()) args.add(eval(x, scope));
+                Map<String, Object> kw = keywords(call.kwNames(), call.kwValues(), scope);
+                kw.put("caller", macro(c.caller(), scope));
+                out.append(PyValues.str(withPosition(call, () -> f.call(args, kw))));
+            }
+            case Node.FilterBlock fb -> {
+                StringBuilder captured = new StringBuilder();
+                run(fb.body(), scope, captured);
+                Scope s = new Scope(scope);
+                s.vars.put(Node.FilterBlock.BODY, captured.toString());
+                out.append(PyValues.str(eval(fb.chain(), s)));
+            }
+            case Node.Generation g -> {
+                int start = out.length();
+                Flow f = run(g.body(), scope, out);
+                if (out == output) generationSpans.add(new RenderedChat.Span(start, out.length())); // as transformers tracks it
+                return f;
+            }
             case Node.Break b -> {
                 return Flow.BREAK;
             }
@@ -179,7 +203,7 @@ final class Renderer {
             }
             Map<String, Object> kwargs = new LinkedHashMap<>();
             kw.forEach((k, v) -> {
-                if (m.params().contains(k)) s.vars.put(k, v);
+                if (m.params().contains(k) || k.equals("caller")) s.vars.put(k, v);
                 else kwargs.put(k, v);
             });
             for (int i = 0; i < m.params().size(); i++) {

@@ -53,8 +53,16 @@ class ChatTemplateFixturesTest {
                 boolean agp = (Boolean) c.get("add_generation_prompt");
                 Map<String, Object> extra = (Map<String, Object>) c.get("extra");
                 tests.add(DynamicTest.dynamicTest(name + " " + c.get("name"), () -> {
-                    if (c.containsKey("expected")) {
-                        assertEquals(c.get("expected"), template.render(messages, agp, extra));
+                    if (Boolean.TRUE.equals(c.get("continue_final_message"))) {
+                        if (c.containsKey("expected")) {
+                            assertEquals(c.get("expected"), template.renderContinuingFinalMessage(messages, extra));
+                        } else { // transformers refuses (ValueError) or the template raises
+                            assertThrows(RuntimeException.class, () -> template.renderContinuingFinalMessage(messages, extra));
+                        }
+                    } else if (c.containsKey("expected")) {
+                        RenderedChat r = template.renderWithSpans(messages, agp, extra);
+                        assertEquals(c.get("expected"), r.text());
+                        if (c.containsKey("generation_indices")) assertEquals(spans(r.text(), c.get("generation_indices")), r.generationSpans());
                     } else {
                         TemplateException e = assertThrows(TemplateException.class, () -> template.render(messages, agp, extra));
                         assertEquals(c.get("error"), e.getMessage());
@@ -63,5 +71,15 @@ class ChatTemplateFixturesTest {
             }
         }
         return tests;
+    }
+
+    /** Python's code-point offsets as UTF-16 spans. */
+    private static List<RenderedChat.Span> spans(String text, Object indices) {
+        List<RenderedChat.Span> out = new ArrayList<>();
+        for (Object o : (List<?>) indices) {
+            List<?> pair = (List<?>) o;
+            out.add(new RenderedChat.Span(text.offsetByCodePoints(0, (Integer) pair.get(0)), text.offsetByCodePoints(0, (Integer) pair.get(1))));
+        }
+        return out;
     }
 }

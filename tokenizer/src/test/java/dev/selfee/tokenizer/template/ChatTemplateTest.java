@@ -80,9 +80,16 @@ class ChatTemplateTest {
         IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> c.template("nope"));
         assertTrue(missing.getMessage().startsWith(cfg + ": no chat_template named 'nope'"), missing.getMessage());
 
-        Files.writeString(cfg, "{\"eos_token\": \"</s>\"}");
+        Files.writeString(cfg, "{\"eos_token\": \"</s>\", \"chat_template\": \"overridden\"}");
         Files.writeString(dir.resolve("chat_template.jinja"), "J{{ eos_token }}\n");
-        assertEquals("J</s>", ChatTemplateConfig.read(cfg).template().render(HI, false));
+        Files.createDirectories(dir.resolve("additional_chat_templates"));
+        Files.writeString(dir.resolve("additional_chat_templates/rag.jinja"), "R");
+        ChatTemplateConfig files = ChatTemplateConfig.read(cfg);
+        assertEquals("J</s>", files.template().render(HI, false), "template files take priority, as in transformers");
+        assertEquals("R", files.template("rag").render(HI, false));
+        Files.delete(dir.resolve("chat_template.jinja"));
+        Files.delete(dir.resolve("additional_chat_templates/rag.jinja"));
+        Files.delete(dir.resolve("additional_chat_templates"));
 
         Files.writeString(cfg, "{\"chat_template\": \"{% if %}\"}");
         IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> ChatTemplateConfig.read(cfg).template());
