@@ -17,8 +17,18 @@ trained as one batch with the reference log-probs precomputed (TRL's precompute_
                  (no warm-up), and the per-pair label-smoothed loss
 
 and, for each, the policy's parameters after one plain SGD step (lr 0.1, no weight decay, no
-clipping) on that loss, as after_<case>.safetensors. fixture.json holds the pairs, the reference
-log-probs, and every case's numbers. Everything runs in fp32 on the CPU.
+clipping) on that loss, as after_<case>.safetensors.
+
+It then runs TRL's DPOTrainer itself (sigmoid, precompute_ref_log_probs, no tokenisation: the
+dataset is already token ids) for 3 optimizer steps of AdamW with weight decay 0.1, a cosine
+schedule with warm-up (warmup_steps 0.34: a ratio, 2 of 3 steps), gradient clipping at 0.5 and
+2 accumulated micro-batches of 3 pairs, i.e. all six pairs every step, so the order in which
+the trainer shuffles them does not matter. Its per-step log (loss, grad_norm, learning_rate,
+rewards/*, logps/*) goes to fixture.json under "trainer", the final parameters to
+after_trainer.safetensors.
+
+fixture.json holds the pairs, the reference log-probs, and every case's numbers. Everything
+runs in fp32 on the CPU.
 
 Run from the repository root with the tools' Python environment (torch, transformers, trl):
     python tools/make_dpo_fixtures.py
@@ -28,10 +38,15 @@ import json
 import os
 import types
 
+import tempfile
+
 import torch
 import torch.nn.functional as F
+from datasets import Dataset
 from safetensors.torch import save_file
-from transformers import LlamaConfig, LlamaForCausalLM
+from tokenizers import Tokenizer, models
+from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+from trl import DPOConfig
 from trl.trainer.dpo_trainer import DataCollatorForPreference, DPOTrainer
 from trl.trainer.utils import selective_log_softmax
 
@@ -108,6 +123,36 @@ def metrics(logps, ref_c, ref_r, loss):
             "logps/chosen": c.mean().item(), "logps/rejected": r.mean().item()}
 
 
+class IdsDPOTrainer(DPOTrainer):
+    """DPOTrainer on a dataset that is already token ids (prompt_ids, chosen_ids, rejected_ids)."""
+
+    def _prepare_dataset(self, dataset, processing_class, args, dataset_name):
+        return dataset
+
+
+TRAINER = dict(per_device_train_batch_size=3, gradient_accumulation_steps=2, max_steps=3, learning_rate=1e-2,
+               lr_scheduler_type="cosine", warmup_steps=0.34, max_grad_norm=0.5, weight_decay=0.1, seed=3)
+LOGGED = ("loss", "grad_norm", "learning_rate", "rewards/chosen", "rewards/rejected", "rewards/accuracies", "rewards/margins",
+          "logps/chosen", "logps/rejected")
+
+
+def run_trainer():
+    """TRL's DPOTrainer for 3 steps on all pairs; returns its per-step log and the trained policy."""
+    policy, reference = make_model(1), make_model(2)
+    words = {"t%d" % i: i for i in range(64)}  # a stand-in tokenizer: the data are ids already
+    tok = PreTrainedTokenizerFast(tokenizer_object=Tokenizer(models.WordLevel(words, unk_token="t3")), pad_token="t0",
+                                  bos_token="t1", eos_token="t2")
+    data = Dataset.from_list([{"prompt_ids": p, "chosen_ids": c, "rejected_ids": r} for p, c, r in PAIRS])
+    with tempfile.TemporaryDirectory() as out:
+        args = DPOConfig(output_dir=out, beta=BETA, loss_type=["sigmoid"], precompute_ref_log_probs=True, max_length=None,
+                         logging_steps=1, report_to=[], save_strategy="no", use_cpu=True, bf16=False, fp16=False,
+                         **TRAINER)  # fp32 throughout (no autocast)
+        trainer = IdsDPOTrainer(model=policy, ref_model=reference, args=args, train_dataset=data, processing_class=tok)
+        trainer.train()
+    steps = [{k: h[k] for k in LOGGED} for h in trainer.state.log_history if "loss" in h]
+    return steps, policy
+
+
 def main():
     policy, reference = make_model(1), make_model(2)
     for name, m in (("policy", policy), ("reference", reference)):
@@ -157,12 +202,17 @@ def main():
                        "confident": [bool(x) for x in confident.tolist()], "metrics": m}
         save_file(sgd_step(policy, loss), os.path.join(OUT, "after_" + name + ".safetensors"))
 
+    steps, trained = run_trainer()
+    save_file({k: v.detach().contiguous() for k, v in trained.named_parameters()}, os.path.join(OUT, "after_trainer.safetensors"))
     fixture = {"beta": BETA, "lr": LR, "pairs": [{"prompt_ids": p, "chosen_ids": c, "rejected_ids": r} for p, c, r in PAIRS],
-               "ref_chosen_logps": ref_c.tolist(), "ref_rejected_logps": ref_r.tolist(), "cases": cases}
+               "ref_chosen_logps": ref_c.tolist(), "ref_rejected_logps": ref_r.tolist(), "cases": cases,
+               "trainer": {"args": TRAINER, "steps": steps}}
     with open(os.path.join(OUT, "fixture.json"), "w") as f:
         json.dump(fixture, f, indent=1)
     for k, v in cases.items():
         print(k, v["metrics"])
+    for s in steps:
+        print("trainer", s)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -21,7 +22,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * One DPO step of the trainer against tools/make_dpo_fixtures.py: TRL 1.13's own loss code for
  * sigmoid and ipo, torch references for cdpo and SPA (with and without DND). Loss, TRL's metrics,
- * SPA's threshold and flags, and every parameter after one SGD step agree within 1e-4 relative.
+ * SPA's threshold and flags, and every parameter after one SGD step agree within 1e-4 relative;
+ * and three AdamW steps of TRL's DPOTrainer (schedule, warm-up, clipping, accumulation, decay).
  */
 class DpoFixtureTest {
     private static final double REL = 1e-4;
@@ -79,6 +81,46 @@ class DpoFixtureTest {
 
     private static double worst;
     private double worstParam;
+
+    /** TRL's DPOTrainer itself: 3 AdamW steps, cosine with warm-up, clipping, weight decay, 2 accumulated micro-batches. */
+    @Test
+    void threeAdamWStepsMatchTrlsDpoTrainer() {
+        JsonNode fx = TrainFixtures.dpoFixture(), args = fx.get("trainer").get("args");
+        Path dir = TrainFixtures.dpoDir();
+        LlamaModel policy = LlamaCheckpoint.load(dir.resolve("policy"));
+        List<TokenizedPair> pairs = TrainFixtures.fixturePairs(fx);
+        TrainingOptions t = TrainingOptions.defaults().withBatchSize(args.get("per_device_train_batch_size").asInt())
+                .withGradientAccumulationSteps(args.get("gradient_accumulation_steps").asInt()).withMaxSteps(args.get("max_steps").asInt())
+                .withLearningRate(args.get("learning_rate").asDouble())
+                .withSchedule(TrainingOptions.Schedule.parse(args.get("lr_scheduler_type").asText()), args.get("warmup_steps").asDouble())
+                .withOptimizer(TrainingOptions.OptimizerType.ADAMW, args.get("weight_decay").asDouble()).withMaxGradNorm(args.get("max_grad_norm").asDouble());
+        List<Map<String, Object>> rows = new ArrayList<>();
+        DpoTrainer.train(policy, LlamaCheckpoint.load(dir.resolve("reference")), pairs, DpoOptions.defaults().withTraining(t).withBeta(fx.get("beta").asDouble()),
+                work, rows::add, null);
+        JsonNode steps = fx.get("trainer").get("steps");
+        assertEquals(steps.size(), rows.size());
+        worst = 0;
+        for (int i = 0; i < rows.size(); i++) {
+            int step = i;
+            steps.get(i).properties().forEach(e -> assertClose(e.getValue().asDouble(), ((Number) rows.get(step).get(e.getKey())).doubleValue(),
+                    "step " + (step + 1) + " " + e.getKey()));
+        }
+        worstParam = 0;
+        try (SafetensorsFile after = SafetensorsFile.open(dir.resolve("after_trainer.safetensors"))) {
+            for (Parameter p : policy.parameters().values()) {
+                Tensor expected = Tensor.zeros(p.value().shape());
+                after.loadInto(p.name(), expected);
+                float[] e = expected.data(), a = p.value().toArray();
+                double scale = 0;
+                for (float v : e) scale = Math.max(scale, Math.abs(v));
+                for (int i = 0; i < e.length; i++) {
+                    if (Math.abs(e[i] - a[i]) > REL * scale) fail("trainer: " + p.name() + "[" + i + "] is " + a[i] + ", expected " + e[i]);
+                    worstParam = Math.max(worstParam, Math.abs(e[i] - a[i]) / scale);
+                }
+            }
+        }
+        System.out.printf("dpo fixture TRL DPOTrainer, 3 AdamW steps: worst relative difference %.2e in metrics, %.2e in parameters%n", worst, worstParam);
+    }
 
     private static void checkFlags(JsonNode c, Path work) {
         List<JsonNode> lines = new ArrayList<>();
