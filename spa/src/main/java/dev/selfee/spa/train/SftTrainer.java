@@ -19,10 +19,11 @@ import java.util.Map;
 import java.util.OptionalDouble;
 
 /**
- * Supervised fine-tuning on completions only: the loss of a micro-batch is the mean negative
- * log-likelihood of its completion tokens (prompt tokens carry HF's ignore index), which is
- * cross-entropy over the counted tokens, computed fused with the LM head so [batch, seq, vocab]
- * logits are never held. When training diverges the model from before the failing step is saved
+ * Supervised fine-tuning on completions only: the loss of an optimiser step is the mean negative
+ * log-likelihood of the completion tokens of all its micro-batches (prompt tokens carry HF's
+ * ignore index) — cross-entropy normalised by the step's token count, as transformers does under
+ * gradient accumulation ({@code num_items_in_batch}) — computed fused with the LM head so
+ * [batch, seq, vocab] logits are never held. When training diverges the model from before the failing step is saved
  * in {@code workDir}/{@value DpoTrainer#LAST_GOOD_DIR}.
  */
 public final class SftTrainer {
@@ -47,46 +48,48 @@ public final class SftTrainer {
         try (Tape tape = Tape.start()) {
             for (TrainingPlan.Step step : plan.steps()) {
                 double lr = optimizer.learningRate();
-                StepAverages avg = new StepAverages();
+                List<int[]> micro = step.microBatches();
+                long stepTokens = 0;
+                for (int[] idx : micro) for (int i : idx) stepTokens += examples.get(i).completion().length;
+                double nll = 0;
                 OptionalDouble norm = OptionalDouble.empty();
-                for (int m = 0; m < step.microBatches().size(); m++) {
-                    int[] idx = step.microBatches().get(m);
+                for (int m = 0; m < micro.size(); m++) {
+                    int[] idx = micro.get(m);
                     List<int[]> prompts = new ArrayList<>(), completions = new ArrayList<>();
-                    long tokens = 0;
                     for (int i : idx) {
                         prompts.add(examples.get(i).prompt());
                         completions.add(examples.get(i).completion());
-                        tokens += examples.get(i).completion().length;
                     }
                     SequenceBatch batch = SequenceBatch.of(prompts, completions);
                     Var logps = LmHeadLogProbs.apply(model.hidden(batch.ids(), batch.mask(), batch.batch(), batch.seq()), model.lmHead(), batch.targets(), null);
-                    double loss = 0;
-                    for (float v : logps.value().toArray()) loss -= v;
-                    loss /= tokens;
-                    if (!Double.isFinite(loss)) {
+                    double part = 0;
+                    for (float v : logps.value().toArray()) part -= v;
+                    if (!Double.isFinite(part)) {
                         tape.clear();
-                        throw diverged(model, workDir, step.number() + 1, "the loss is " + loss);
+                        throw diverged(model, workDir, step.number() + 1, "the loss is " + part / stepTokens);
                     }
-                    tape.backward(logps, Tensor.full((float) (-1.0 / tokens), idx.length));
-                    avg.add("loss", loss);
+                    nll += part;
+                    // d loss / d log p = −1 / (the step's tokens), times the micro-batch count that accumulation divides by again
+                    tape.backward(logps, Tensor.full((float) (-micro.size() / (double) stepTokens), idx.length));
                     try {
                         norm = accumulation.afterBackward();
-                        if (m == step.microBatches().size() - 1 && norm.isEmpty()) norm = accumulation.flush();
+                        if (m == micro.size() - 1 && norm.isEmpty()) norm = accumulation.flush();
                     } catch (ArithmeticException e) {
                         throw diverged(model, workDir, step.number() + 1, "the gradient norm is not finite (" + e.getMessage() + ")");
                     }
                 }
+                double loss = nll / stepTokens;
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("step", step.number() + 1);
                 row.put("epoch", step.epoch());
-                row.put("loss", avg.mean("loss"));
+                row.put("loss", loss);
                 row.put("grad_norm", norm.orElse(Double.NaN));
                 row.put("learning_rate", lr);
                 metrics.record(row);
-                lossSum += avg.mean("loss");
+                lossSum += loss;
                 last = row;
                 epoch = step.epoch();
-                if (progress != null) progress.update(step.number() + 1, String.format(Locale.ROOT, "loss %.4f", avg.mean("loss")));
+                if (progress != null) progress.update(step.number() + 1, String.format(Locale.ROOT, "loss %.4f", loss));
             }
         }
         return new Result(model, new TrainingSummary(total, epoch, lossSum / total, last, (System.nanoTime() - start) / 1e9));
