@@ -19,11 +19,12 @@ final class TrainingFlags {
     @Option(names = "--max-length", defaultValue = "1024", description = "max tokens of prompt + completion; 0 = no limit (default ${DEFAULT-VALUE})") int maxLength;
     @Option(names = "--max-prompt-length", defaultValue = "0", description = "max prompt tokens, keeping the end; 0 = no limit (default ${DEFAULT-VALUE})") int maxPromptLength;
     @Option(names = "--seed", defaultValue = "42", description = "shuffling (and initialisation) seed (default ${DEFAULT-VALUE})") long seed;
+    @Option(names = "--save-steps", defaultValue = "0", description = "checkpoint every N steps into OUT.partial/checkpoint; a rerun with the same inputs resumes there (default ${DEFAULT-VALUE}: none)") int saveSteps;
     @Option(names = "--gradient-checkpointing", description = "recompute each layer in backward to save memory") boolean gradientCheckpointing;
 
     TrainingOptions options(double defaultLr) {
         return new TrainingOptions(batchSize, accumulation, epochs, Math.max(0, maxSteps), lr == null ? defaultLr : lr,
-                TrainingOptions.Schedule.parse(schedule), warmupRatio, TrainingOptions.OptimizerType.parse(optimizer), weightDecay, maxGradNorm, seed);
+                TrainingOptions.Schedule.parse(schedule), warmupRatio, TrainingOptions.OptimizerType.parse(optimizer), weightDecay, maxGradNorm, seed, saveSteps);
     }
 
     Truncation truncation() {

@@ -1,6 +1,5 @@
 package dev.selfee.spa.train;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.selfee.engine.Tensor;
 import dev.selfee.engine.autograd.NoGrad;
 import dev.selfee.engine.autograd.Parameter;
@@ -14,11 +13,6 @@ import dev.selfee.engine.optim.Optimizer;
 import dev.selfee.spa.Progress;
 import dev.selfee.spa.loss.PreferenceLoss;
 import dev.selfee.spa.loss.SpaRefinement;
-import java.io.BufferedWriter;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -37,12 +31,13 @@ import java.util.OptionalDouble;
  *
  * <p>Files in {@code workDir}: {@value ReferenceLogps#FILE} (the reference cache, reused when it
  * matches), {@value #PAIRS_FILE} for SPA (each pair's DND margin, the threshold and its confidence
- * flag, per visit), and {@value #LAST_GOOD_DIR}/ when training diverges.
+ * flag, per visit), {@value TrainingCheckpoint#DIR}/ every {@code saveSteps} steps (a run given
+ * the same inputs resumes from it; removed when training ends) and {@value #LAST_GOOD_DIR}/ when
+ * training diverges.
  */
 public final class DpoTrainer {
     public static final String PAIRS_FILE = "pairs_refinement.jsonl";
     public static final String LAST_GOOD_DIR = "last-good";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** The trained policy (the same object as given, trained in place) and what training did. */
     public record Result(LlamaModel model, TrainingSummary summary) {}
@@ -127,16 +122,22 @@ public final class DpoTrainer {
     private Result run(MetricsSink metrics, Progress progress) {
         long start = System.nanoTime();
         TrainingPlan plan = new TrainingPlan(pairs.size(), o.training());
-        int total = plan.totalSteps();
+        int total = plan.totalSteps(), saveSteps = o.training().saveSteps();
         List<Parameter> params = new ArrayList<>(policy.parameters().values());
         Optimizer optimizer = o.training().optimizer(params, total);
         GradientAccumulation accumulation = new GradientAccumulation(optimizer, o.training().gradientAccumulationSteps(), o.training().maxGradNorm());
+        String fingerprint = saveSteps > 0 ? fingerprint() : null;
+        TrainingCheckpoint.State resumed = saveSteps > 0 ? TrainingCheckpoint.resume(workDir, fingerprint, policy, optimizer) : null;
+        int done = resumed == null ? 0 : resumed.step();
+        double lossSum = resumed == null ? 0 : resumed.lossSum();
+        if (resumed != null && refinement != null) refinement.threshold().restore(resumed.spaWindow());
+        metrics.resumeAt(done);
         policy.zeroGrad();
-        double lossSum = 0;
         Map<String, Object> last = Map.of();
         double epoch = 0;
-        try (Tape tape = Tape.start(); BufferedWriter pairLog = refinement == null ? null : openPairLog()) {
-            for (TrainingPlan.Step step : plan.steps()) {
+        try (Tape tape = Tape.start(); MetricsFile pairLog = refinement == null ? null : new MetricsFile(workDir.resolve(PAIRS_FILE))) {
+            if (pairLog != null) pairLog.resumeAt(done);
+            for (TrainingPlan.Step step : plan.steps().subList(done, total)) {
                 double lr = optimizer.learningRate();
                 StepAverages avg = new StepAverages();
                 OptionalDouble norm = OptionalDouble.empty();
@@ -162,15 +163,27 @@ public final class DpoTrainer {
                 last = row;
                 epoch = step.epoch();
                 if (progress != null) progress.update(step.number() + 1, String.format(Locale.ROOT, "loss %.4f acc %.2f", avg.mean("loss"), avg.mean("rewards/accuracies")));
+                int stepsDone = step.number() + 1;
+                if (saveSteps > 0 && stepsDone % saveSteps == 0 && stepsDone < total) {
+                    double[] window = refinement == null ? new double[0] : refinement.threshold().snapshot();
+                    TrainingCheckpoint.save(workDir, fingerprint, policy, optimizer, new TrainingCheckpoint.State(stepsDone, lossSum, window));
+                }
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(workDir.resolve(PAIRS_FILE) + ": " + e.getMessage(), e);
         }
+        if (saveSteps > 0) TrainingCheckpoint.delete(workDir);
         return new Result(policy, new TrainingSummary(total, epoch, lossSum / total, last, (System.nanoTime() - start) / 1e9));
     }
 
+    /** What identifies this run for resuming: the options, the data, the starting weights and the reference. */
+    private String fingerprint() {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 * ref.chosen().length);
+        for (int i = 0; i < ref.chosen().length; i++) b.putFloat(ref.chosen()[i]).putFloat(ref.rejected()[i]);
+        return TrainingCheckpoint.fingerprint("dpo", o.toString(), ReferenceLogps.dataHash(pairs), ReferenceLogps.modelHash(policy),
+                java.util.HexFormat.of().formatHex(b.array()), referenceModel == null ? "" : ReferenceLogps.modelHash(referenceModel));
+    }
+
     /** Forward, loss and backward of one micro-batch of pairs; adds its metrics to {@code avg}. */
-    private void microBatch(Tape tape, TrainingPlan.Step step, int[] idx, int total, StepAverages avg, BufferedWriter pairLog) throws IOException {
+    private void microBatch(Tape tape, TrainingPlan.Step step, int[] idx, int total, StepAverages avg, MetricsFile pairLog) {
         int b = idx.length;
         List<int[]> prompts = new ArrayList<>(2 * b), completions = new ArrayList<>(2 * b);
         for (int i : idx) {
@@ -245,10 +258,8 @@ public final class DpoTrainer {
                 row.put("threshold", decision.threshold());
                 row.put("confident", decision.confident()[k]);
                 row.put("alpha", decision.alpha());
-                pairLog.write(JSON.writeValueAsString(row));
-                pairLog.write('\n');
+                pairLog.record(row);
             }
-            pairLog.flush();
         }
     }
 
@@ -264,11 +275,6 @@ public final class DpoTrainer {
             return ExtrapolatedLogProbs.compute(hidden.value(), policy.lmHead().value(), refHidden.value(), referenceModel.lmHead().value(),
                     batch.targets(), o.spaLambda());
         }
-    }
-
-    private BufferedWriter openPairLog() throws IOException {
-        Files.createDirectories(workDir);
-        return Files.newBufferedWriter(workDir.resolve(PAIRS_FILE), StandardCharsets.UTF_8);
     }
 
     /** Saves the parameters as they were before the failing step (nothing was updated) and builds the error. */

@@ -23,7 +23,9 @@ import java.util.OptionalDouble;
  * log-likelihood of the completion tokens of all its micro-batches (prompt tokens carry HF's
  * ignore index) — cross-entropy normalised by the step's token count, as transformers does under
  * gradient accumulation ({@code num_items_in_batch}) — computed fused with the LM head so
- * [batch, seq, vocab] logits are never held. When training diverges the model from before the failing step is saved
+ * [batch, seq, vocab] logits are never held. With {@code saveSteps} it checkpoints into
+ * {@code workDir}/{@value TrainingCheckpoint#DIR} and resumes from there when run again on the same
+ * inputs. When training diverges the model from before the failing step is saved
  * in {@code workDir}/{@value DpoTrainer#LAST_GOOD_DIR}.
  */
 public final class SftTrainer {
@@ -42,11 +44,15 @@ public final class SftTrainer {
         List<Parameter> params = new ArrayList<>(model.parameters().values());
         Optimizer optimizer = o.optimizer(params, total);
         GradientAccumulation accumulation = new GradientAccumulation(optimizer, o.gradientAccumulationSteps(), o.maxGradNorm());
+        String fingerprint = o.saveSteps() > 0 ? TrainingCheckpoint.fingerprint("sft", o.toString(), dataHash(examples), ReferenceLogps.modelHash(model)) : null;
+        TrainingCheckpoint.State resumed = o.saveSteps() > 0 ? TrainingCheckpoint.resume(workDir, fingerprint, model, optimizer) : null;
+        int done = resumed == null ? 0 : resumed.step();
+        metrics.resumeAt(done);
         model.zeroGrad();
-        double lossSum = 0, epoch = 0;
+        double lossSum = resumed == null ? 0 : resumed.lossSum(), epoch = 0;
         Map<String, Object> last = Map.of();
         try (Tape tape = Tape.start()) {
-            for (TrainingPlan.Step step : plan.steps()) {
+            for (TrainingPlan.Step step : plan.steps().subList(done, total)) {
                 double lr = optimizer.learningRate();
                 List<int[]> micro = step.microBatches();
                 long stepTokens = 0;
@@ -90,9 +96,21 @@ public final class SftTrainer {
                 last = row;
                 epoch = step.epoch();
                 if (progress != null) progress.update(step.number() + 1, String.format(Locale.ROOT, "loss %.4f", loss));
+                int stepsDone = step.number() + 1;
+                if (o.saveSteps() > 0 && stepsDone % o.saveSteps() == 0 && stepsDone < total) {
+                    TrainingCheckpoint.save(workDir, fingerprint, model, optimizer, new TrainingCheckpoint.State(stepsDone, lossSum, new double[0]));
+                }
             }
         }
+        if (o.saveSteps() > 0) TrainingCheckpoint.delete(workDir);
         return new Result(model, new TrainingSummary(total, epoch, lossSum / total, last, (System.nanoTime() - start) / 1e9));
+    }
+
+    /** SHA-256 of the examples' token ids. */
+    static String dataHash(List<TokenizedExample> examples) {
+        List<TokenizedPair> asPairs = new ArrayList<>();
+        for (TokenizedExample e : examples) asPairs.add(new TokenizedPair(e.index(), e.prompt(), e.completion(), e.completion()));
+        return ReferenceLogps.dataHash(asPairs);
     }
 
     static void checkVocab(LlamaModel model, List<TokenizedExample> examples) {

@@ -20,10 +20,11 @@ import java.util.Locale;
  * @param weightDecay               decoupled (AdamW) or L2 (SGD) weight decay; HF exempts biases and norm weights
  * @param maxGradNorm               clip the global gradient norm to this, or 0 for no clipping
  * @param seed                      shuffling order (and random initialisation where a trainer makes a model)
+ * @param saveSteps                 save a resumable checkpoint every this many steps, or 0 for none
  */
 public record TrainingOptions(int batchSize, int gradientAccumulationSteps, double numTrainEpochs, int maxSteps, double learningRate,
                               Schedule lrSchedulerType, double warmupRatio, OptimizerType optimizer, double weightDecay,
-                              double maxGradNorm, long seed) {
+                              double maxGradNorm, long seed, int saveSteps) {
     public enum Schedule {
         CONSTANT, LINEAR, COSINE;
 
@@ -51,47 +52,52 @@ public record TrainingOptions(int batchSize, int gradientAccumulationSteps, doub
         if (!(warmupRatio >= 0 && warmupRatio <= 1)) throw new IllegalArgumentException("warm-up ratio must be in [0, 1], got " + warmupRatio);
         if (!(weightDecay >= 0)) throw new IllegalArgumentException("weight decay must be >= 0, got " + weightDecay);
         if (!(maxGradNorm >= 0)) throw new IllegalArgumentException("max grad norm must be >= 0 (0: off), got " + maxGradNorm);
+        if (saveSteps < 0) throw new IllegalArgumentException("save steps must be >= 0 (0: no checkpoints), got " + saveSteps);
     }
 
     /** HF TrainingArguments' defaults: batch 8, 3 epochs, lr 5e-5, linear decay, AdamW, clipping at 1, seed 42. */
     public static TrainingOptions defaults() {
-        return new TrainingOptions(8, 1, 3, 0, 5e-5, Schedule.LINEAR, 0, OptimizerType.ADAMW, 0, 1.0, 42);
+        return new TrainingOptions(8, 1, 3, 0, 5e-5, Schedule.LINEAR, 0, OptimizerType.ADAMW, 0, 1.0, 42, 0);
     }
 
     public TrainingOptions withBatchSize(int b) {
-        return new TrainingOptions(b, gradientAccumulationSteps, numTrainEpochs, maxSteps, learningRate, lrSchedulerType, warmupRatio, optimizer, weightDecay, maxGradNorm, seed);
+        return new TrainingOptions(b, gradientAccumulationSteps, numTrainEpochs, maxSteps, learningRate, lrSchedulerType, warmupRatio, optimizer, weightDecay, maxGradNorm, seed, saveSteps);
     }
 
     public TrainingOptions withGradientAccumulationSteps(int g) {
-        return new TrainingOptions(batchSize, g, numTrainEpochs, maxSteps, learningRate, lrSchedulerType, warmupRatio, optimizer, weightDecay, maxGradNorm, seed);
+        return new TrainingOptions(batchSize, g, numTrainEpochs, maxSteps, learningRate, lrSchedulerType, warmupRatio, optimizer, weightDecay, maxGradNorm, seed, saveSteps);
     }
 
     public TrainingOptions withEpochs(double e) {
-        return new TrainingOptions(batchSize, gradientAccumulationSteps, e, maxSteps, learningRate, lrSchedulerType, warmupRatio, optimizer, weightDecay, maxGradNorm, seed);
+        return new TrainingOptions(batchSize, gradientAccumulationSteps, e, maxSteps, learningRate, lrSchedulerType, warmupRatio, optimizer, weightDecay, maxGradNorm, seed, saveSteps);
     }
 
     public TrainingOptions withMaxSteps(int s) {
-        return new TrainingOptions(batchSize, gradientAccumulationSteps, numTrainEpochs, s, learningRate, lrSchedulerType, warmupRatio, optimizer, weightDecay, maxGradNorm, seed);
+        return new TrainingOptions(batchSize, gradientAccumulationSteps, numTrainEpochs, s, learningRate, lrSchedulerType, warmupRatio, optimizer, weightDecay, maxGradNorm, seed, saveSteps);
     }
 
     public TrainingOptions withLearningRate(double lr) {
-        return new TrainingOptions(batchSize, gradientAccumulationSteps, numTrainEpochs, maxSteps, lr, lrSchedulerType, warmupRatio, optimizer, weightDecay, maxGradNorm, seed);
+        return new TrainingOptions(batchSize, gradientAccumulationSteps, numTrainEpochs, maxSteps, lr, lrSchedulerType, warmupRatio, optimizer, weightDecay, maxGradNorm, seed, saveSteps);
     }
 
     public TrainingOptions withSchedule(Schedule s, double warmup) {
-        return new TrainingOptions(batchSize, gradientAccumulationSteps, numTrainEpochs, maxSteps, learningRate, s, warmup, optimizer, weightDecay, maxGradNorm, seed);
+        return new TrainingOptions(batchSize, gradientAccumulationSteps, numTrainEpochs, maxSteps, learningRate, s, warmup, optimizer, weightDecay, maxGradNorm, seed, saveSteps);
     }
 
     public TrainingOptions withOptimizer(OptimizerType o, double wd) {
-        return new TrainingOptions(batchSize, gradientAccumulationSteps, numTrainEpochs, maxSteps, learningRate, lrSchedulerType, warmupRatio, o, wd, maxGradNorm, seed);
+        return new TrainingOptions(batchSize, gradientAccumulationSteps, numTrainEpochs, maxSteps, learningRate, lrSchedulerType, warmupRatio, o, wd, maxGradNorm, seed, saveSteps);
     }
 
     public TrainingOptions withMaxGradNorm(double n) {
-        return new TrainingOptions(batchSize, gradientAccumulationSteps, numTrainEpochs, maxSteps, learningRate, lrSchedulerType, warmupRatio, optimizer, weightDecay, n, seed);
+        return new TrainingOptions(batchSize, gradientAccumulationSteps, numTrainEpochs, maxSteps, learningRate, lrSchedulerType, warmupRatio, optimizer, weightDecay, n, seed, saveSteps);
     }
 
     public TrainingOptions withSeed(long s) {
-        return new TrainingOptions(batchSize, gradientAccumulationSteps, numTrainEpochs, maxSteps, learningRate, lrSchedulerType, warmupRatio, optimizer, weightDecay, maxGradNorm, s);
+        return new TrainingOptions(batchSize, gradientAccumulationSteps, numTrainEpochs, maxSteps, learningRate, lrSchedulerType, warmupRatio, optimizer, weightDecay, maxGradNorm, s, saveSteps);
+    }
+
+    public TrainingOptions withSaveSteps(int n) {
+        return new TrainingOptions(batchSize, gradientAccumulationSteps, numTrainEpochs, maxSteps, learningRate, lrSchedulerType, warmupRatio, optimizer, weightDecay, maxGradNorm, seed, n);
     }
 
     /** The optimiser over {@code params} with this schedule over {@code totalSteps} (warm-up steps = ⌈ratio · total⌉, as HF). */
