@@ -97,10 +97,12 @@ class TrainCommandsTest {
         assertTrue(Files.isRegularFile(out.resolve("tokenizer.json")));
         LlamaCheckpoint.load(out);
 
-        // a second run into the same --out replaces it
-        r = ModelCommandsTest.run("dpo", "--model", sft.toString(), "--data", dpoData.toString(), "--out", out.toString(), "--max-steps", "1");
+        // a second run into the same --out replaces it; checkpoints are dropped once the run is done
+        r = ModelCommandsTest.run("dpo", "--model", sft.toString(), "--data", dpoData.toString(), "--out", out.toString(), "--max-steps", "2",
+                "--save-steps", "1");
         assertEquals(0, r.code(), r.err());
-        assertEquals(1, Files.readAllLines(out.resolve("metrics.jsonl")).size());
+        assertEquals(2, Files.readAllLines(out.resolve("metrics.jsonl")).size());
+        assertFalse(Files.exists(out.resolve("checkpoint")));
         assertFalse(Files.exists(out.resolve("pairs_refinement.jsonl")));
     }
 
