@@ -12,6 +12,8 @@ import picocli.CommandLine.Command;
                 SftCommand.class,
                 DpoCommand.class,
                 SpaCommand.class,
+                JudgeCommand.class,
+                EvalCommand.class,
                 TokenizeCommand.class,
                 TrainTokenizerCommand.class,
                 ConvertCommand.class,

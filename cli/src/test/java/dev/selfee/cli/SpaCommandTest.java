@@ -38,6 +38,24 @@ class SpaCommandTest {
         assertTrue(Files.isRegularFile(run.resolve("it2-train/model/model.safetensors")));
         assertTrue(Files.readString(run.resolve("config.json")).contains("\"iteration_sizes\" : [ 6, 6 ]"));
 
+        // judge the first iteration's generations again by hand: the same pairs as the loop's judge stage
+        Path pairs = tmp.resolve("pairs.jsonl");
+        var j = ModelCommandsTest.run("judge", "--policy", run.resolve("it0-seed-dpo/model").toString(), "--ref", sft.toString(),
+                "--generations", run.resolve("it1-generate/generations.jsonl").toString(), "--out", pairs.toString(), "--beta", "0.1");
+        assertEquals(0, j.code(), j.err());
+        assertEquals(Files.readString(run.resolve("it1-judge/pairs.jsonl")), Files.readString(pairs));
+
+        // eval with a judge that always prefers response a: the model wins exactly where it was shown as a
+        Path verdicts = tmp.resolve("eval.jsonl");
+        var e = ModelCommandsTest.run("eval", "--model", run.resolve("it2-train/model").toString(), "--baseline", sft.toString(),
+                "--prompts", prompts.toString(), "--judge-cmd", "while read -r l; do echo '{\"preference\": 0}'; done",
+                "--max-new-tokens", "4", "--out", verdicts.toString());
+        assertEquals(0, e.code(), e.err());
+        long shownFirst = Files.readAllLines(verdicts).stream().filter(l -> l.contains("\"model_is_a\":true")).count();
+        long won = Files.readAllLines(verdicts).stream().filter(l -> l.contains("\"score\":1.0")).count();
+        assertEquals(shownFirst, won);
+        assertEquals(12, Files.readAllLines(verdicts).size());
+
         var again = ModelCommandsTest.run("spa", "--resume", run.toString());
         assertEquals(0, again.code(), again.err());
 

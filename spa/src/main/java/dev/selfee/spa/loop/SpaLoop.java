@@ -15,7 +15,7 @@ import dev.selfee.spa.data.PreferenceExample;
 import dev.selfee.spa.data.PromptExample;
 import dev.selfee.spa.data.Text;
 import dev.selfee.spa.judge.ImplicitRewardJudge;
-import dev.selfee.spa.judge.JudgedPair;
+import dev.selfee.spa.judge.GenerationsJudging;
 import dev.selfee.spa.judge.JudgingReference;
 import dev.selfee.spa.judge.PairSelection;
 import dev.selfee.spa.run.RunDirectory;
@@ -200,17 +200,6 @@ public final class SpaLoop {
         RunDirectory.Stage s = run.stage("it" + i + "-judge");
         if (s.isComplete()) return;
         Path dir = s.begin();
-        List<JsonNode> gens = Jsonl.read(run.stage("it" + i + "-generate").dir().resolve("generations.jsonl"), o -> o);
-        List<int[]> prompts = new ArrayList<>();
-        List<List<int[]>> responses = new ArrayList<>();
-        int eos = tokenizer.eosId();
-        for (JsonNode g : gens) {
-            prompts.add(Jsonl.requireIntArray(g, "prompt_ids"));
-            List<int[]> rs = new ArrayList<>();
-            // judged as trained: the response followed by EOS (TRL's convention)
-            for (JsonNode r : g.get("responses_ids")) rs.add(withEos(ids(r), eos));
-            responses.add(rs);
-        }
         LlamaModel policy = policy(i - 1);
         JudgingReference refKind = JudgingReference.parse(config.judgingReference());
         LlamaModel reference = switch (refKind) {
@@ -220,31 +209,15 @@ public final class SpaLoop {
         };
         ImplicitRewardJudge judge = new ImplicitRewardJudge(policy, reference, PairSelection.parse(config.pairSelection()), config.beta(),
                 config.generationBatchSize());
-        log.println("[it" + i + " judge] implicit reward against " + refKind.name().toLowerCase() + " for " + prompts.size() + " prompts");
-        List<JudgedPair> pairs = judge.judge(prompts, responses, s.seed(config.seed()));
-        StringBuilder out = new StringBuilder();
-        double meanProbability = 0;
-        for (JudgedPair p : pairs) {
-            JsonNode g = gens.get(p.promptIndex());
-            ObjectNode o = JSON.createObjectNode();
-            o.put("prompt_index", p.promptIndex());
-            o.put("prompt", g.get("prompt").asText());
-            o.put("chosen", g.get("responses").get(p.chosen()).asText());
-            o.put("rejected", g.get("responses").get(p.rejected()).asText());
-            o.set("prompt_ids", g.get("prompt_ids"));
-            o.set("chosen_ids", g.get("responses_ids").get(p.chosen()));
-            o.set("rejected_ids", g.get("responses_ids").get(p.rejected()));
-            o.put("reward_chosen", p.rewardChosen()).put("reward_rejected", p.rewardRejected()).put("probability", p.probability());
-            out.append(o).append('\n');
-            meanProbability += p.probability() / pairs.size();
-        }
-        if (pairs.isEmpty()) {
+        log.println("[it" + i + " judge] implicit reward against " + refKind.name().toLowerCase());
+        GenerationsJudging.Result r = GenerationsJudging.judge(judge, run.stage("it" + i + "-generate").dir().resolve("generations.jsonl"),
+                tokenizer.eosId(), s.seed(config.seed()));
+        if (r.pairs() == 0) {
             throw new IllegalStateException("iteration " + i + ": every prompt's samples were identical, so there is nothing to train on"
                     + " (raise temperature or samples_per_prompt)");
         }
-        write(dir.resolve("pairs.jsonl"), out.toString());
-        s.complete(Map.of("pairs", pairs.size(), "prompts", prompts.size(), "identical_dropped", prompts.size() - pairs.size(),
-                "mean_probability", meanProbability));
+        write(dir.resolve("pairs.jsonl"), r.pairsJsonl());
+        s.complete(Map.of("pairs", r.pairs(), "prompts", r.prompts(), "identical_dropped", r.identicalDropped(), "mean_probability", r.meanProbability()));
     }
 
     private void train(int i) {
@@ -320,19 +293,6 @@ public final class SpaLoop {
             case Text.Chat c -> tokenizer.decode(ids, false);
             case Text.Ids x -> tokenizer.decode(ids, false);
         };
-    }
-
-    private static int[] ids(JsonNode array) {
-        int[] out = new int[array.size()];
-        for (int j = 0; j < out.length; j++) out[j] = array.get(j).asInt();
-        return out;
-    }
-
-    private static int[] withEos(int[] r, int eos) {
-        if (eos < 0 || (r.length > 0 && r[r.length - 1] == eos)) return r;
-        int[] out = java.util.Arrays.copyOf(r, r.length + 1);
-        out[r.length] = eos;
-        return out;
     }
 
     private static void putIds(ArrayNode a, int[] ids) {
