@@ -61,7 +61,7 @@ final class SpaCommand implements Callable<Integer> {
         for (RecordComponent rc : SpaConfig.class.getRecordComponents()) {
             String field = rc.getAccessor().getAnnotation(JsonProperty.class).value();
             spec.addOption(OptionSpec.builder("--" + field.replace('_', '-')).type(String.class).paramLabel(paramLabel(rc))
-                    .description(HELP.getOrDefault(field, "") + " [\"" + field + "\", default " + defaultOf(rc) + "]").build());
+                    .description((HELP.getOrDefault(field, "") + " [\"" + field + "\", default " + defaultOf(rc) + "]").strip()).build());
         }
         return cl;
     }
