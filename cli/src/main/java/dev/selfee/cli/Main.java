@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code selfee} command: one subcommand per job. */
 @Command(name = "selfee", mixinStandardHelpOptions = true, version = "selfee 0.1.0",
         description = "Pure-JVM preference alignment of language models with SPA.",
-        subcommands = {GenerateCommand.class, LogprobsCommand.class, ConvertCommand.class, BenchCommand.class, DevicesCommand.class,
+        subcommands = {GenerateCommand.class, LogprobsCommand.class, ConvertCommand.class, InitCommand.class, BenchCommand.class, DevicesCommand.class,
                 GoldJudgeCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -95,6 +95,24 @@ class ModelCommandsTest {
     }
 
     @Test
+    void initAndConvertWriteLoadableCheckpoints() throws IOException {
+        Path made = tmp.resolve("init"), bf16 = tmp.resolve("bf16");
+        assertEquals(0, run("init", "--config", model.resolve("config.json").toString(), "--out", made.toString(), "--seed", "4").code());
+        LlamaModel expected = LlamaModel.random(LlamaConfig.read(model.resolve("config.json")), 4), loaded = LlamaCheckpoint.load(made);
+        for (var p : expected.parameters().values()) assertArrayEquals(p.value().toArray(), loaded.parameter(p.name()).value().toArray(), p.name());
+        assertEquals(0, run("convert", "--model", made.toString(), "--out", bf16.toString(), "--dtype", "bfloat16").code());
+        assertEquals("bfloat16", LlamaCheckpoint.config(bf16).dtype());
+        assertTrue(Files.size(bf16.resolve("model.safetensors")) < 0.6 * Files.size(made.resolve("model.safetensors")), "bf16 halves the weights");
+        LlamaModel widened = LlamaCheckpoint.load(bf16);
+        for (var p : loaded.parameters().values()) {
+            float[] a = p.value().toArray(), b = widened.parameter(p.name()).value().toArray();
+            for (int i = 0; i < a.length; i++) assertEquals(a[i], b[i], Math.abs(a[i]) / 128, p.name());
+        }
+        Result r = run("convert", "--model", made.toString(), "--out", bf16.toString(), "--dtype", "int8");
+        assertEquals("selfee convert: --dtype must be float32, bfloat16 or float16, got 'int8'", r.err().strip());
+    }
+
+    @Test
     void logprobsAppendsEosAndScoresPairs() throws IOException {
         Path data = tmp.resolve("data.jsonl"), out = tmp.resolve("lp.jsonl");
         Files.writeString(data, """
