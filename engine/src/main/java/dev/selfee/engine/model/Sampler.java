@@ -29,6 +29,7 @@ final class Sampler {
         }
         float inv = (float) (1.0 / options.temperature());
         for (int i = 0; i < vocab; i++) probs[i] = logits[off + i] * inv;
+        if (options.topK() == 0 && options.topP() >= 1) return sampleAll(vocab, random);
         // candidates sorted by logit, highest first: the float's order-preserving int bits in the high word, the id in the low
         for (int i = 0; i < vocab; i++) order[i] = ((long) ~sortable(probs[i]) << 32) | i;
         Arrays.sort(order, 0, vocab);
@@ -61,6 +62,19 @@ final class Sampler {
             if (u < 0) return id(order[i]);
         }
         return id(order[keep - 1]);
+    }
+
+    /** Samples from softmax(probs[0, vocab)) without ranking: no cut is asked for. */
+    private int sampleAll(int vocab, SplittableRandom random) {
+        float max = probs[argmax(probs, 0, vocab)];
+        double sum = 0;
+        for (int i = 0; i < vocab; i++) sum += Math.exp(probs[i] - max);
+        double u = random.nextDouble() * sum;
+        for (int i = 0; i < vocab; i++) {
+            u -= Math.exp(probs[i] - max);
+            if (u < 0) return i;
+        }
+        return argmax(probs, 0, vocab);
     }
 
     static int argmax(float[] x, int off, int n) {

@@ -83,6 +83,28 @@ class LlamaModelTest {
     }
 
     @Test
+    void meanTokenLossIsCrossEntropyOverCompletionTokens() {
+        LlamaModel m = fixture("llama");
+        SequenceBatch b = SequenceBatch.of(List.of(new int[] {1, 5, 9}, new int[] {4}), List.of(new int[] {7, 8}, new int[] {3, 2, 6}));
+        float fused, plain;
+        try (NoGrad _ = NoGrad.enter()) {
+            fused = m.meanTokenLoss(b).item();
+            plain = dev.selfee.engine.ops.CrossEntropy.apply(m.logits(b.ids(), b.mask(), b.batch(), b.seq()), b.targets()).item();
+        }
+        assertEquals(plain, fused, 1e-5);
+    }
+
+    @Test
+    void shardedCheckpointLoadsTheSameModel(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws java.io.IOException {
+        LlamaModel m = fixture("llama");
+        LlamaCheckpoint.save(m, tmp, LlamaCheckpoint.generationConfig(ModelFixtures.dir("llama")), 40_000);
+        assertTrue(java.nio.file.Files.exists(tmp.resolve("model.safetensors.index.json")));
+        assertFalse(java.nio.file.Files.exists(tmp.resolve("model.safetensors")));
+        LlamaModel again = LlamaCheckpoint.load(tmp);
+        for (Parameter p : m.parameters().values()) assertArrayEquals(p.value().toArray(), again.parameter(p.name()).value().toArray(), p.name());
+    }
+
+    @Test
     void batchedGenerationEqualsOnePromptAtATime() {
         for (String name : ModelFixtures.NAMES) {
             LlamaModel m = fixture(name);
