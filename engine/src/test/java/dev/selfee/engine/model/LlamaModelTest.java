@@ -105,6 +105,16 @@ class LlamaModelTest {
     }
 
     @Test
+    void loadsAShardedCheckpointWrittenByTransformers() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Path.of(LlamaModelTest.class.getResource("/checkpoints/llama/config.json").toURI()).getParent();
+        LlamaModel m = LlamaCheckpoint.load(dir);
+        assertEquals(22688, m.parameterCount(), "every tensor of the index (model.safetensors.index.json total_parameters)");
+        try (var r = dev.selfee.engine.io.CheckpointReader.open(dir)) {
+            for (Parameter p : m.parameters().values()) assertArrayEquals(r.load(p.name()).toArray(), p.value().toArray(), p.name());
+        }
+    }
+
+    @Test
     void batchedGenerationEqualsOnePromptAtATime() {
         for (String name : ModelFixtures.NAMES) {
             LlamaModel m = fixture(name);
