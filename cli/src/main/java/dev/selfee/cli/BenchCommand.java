@@ -13,7 +13,12 @@ import picocli.CommandLine.Option;
 
 /** {@code selfee bench ...}: quick measurements that print one JSON line, to compare with a peer in the same run. */
 @Command(name = "bench", description = "Measure kernels and jobs; prints one JSON line per measurement.",
-        mixinStandardHelpOptions = true, subcommands = {BenchCommand.GemmBench.class, AdamWBench.class, GenerateBench.class, TrainStepBench.class})
+        mixinStandardHelpOptions = true, subcommands = {
+                BenchCommand.GemmBench.class,
+                AdamWBench.class,
+                GenerateBench.class,
+                TrainStepBench.class,
+                TokenizeBench.class})
 public final class BenchCommand implements Runnable {
     static final ObjectMapper JSON = new ObjectMapper();
 

@@ -6,8 +6,17 @@ import picocli.CommandLine.Command;
 /** The {@code selfee} command: one subcommand per job. */
 @Command(name = "selfee", mixinStandardHelpOptions = true, version = "selfee 0.1.0",
         description = "Pure-JVM preference alignment of language models with SPA.",
-        subcommands = {GenerateCommand.class, LogprobsCommand.class, ConvertCommand.class, InitCommand.class, BenchCommand.class, DevicesCommand.class,
-                GoldJudgeCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+                GenerateCommand.class,
+                LogprobsCommand.class,
+                TokenizeCommand.class,
+                TrainTokenizerCommand.class,
+                ConvertCommand.class,
+                InitCommand.class,
+                GoldJudgeCommand.class,
+                DevicesCommand.class,
+                BenchCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

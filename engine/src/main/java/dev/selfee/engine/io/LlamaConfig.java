@@ -53,6 +53,17 @@ public record LlamaConfig(
         if (headDim % 2 != 0) throw new IllegalArgumentException("head_dim " + headDim + " must be even for rotary embeddings");
     }
 
+    /**
+     * A plain Llama config for models trained from scratch: tied embeddings, RoPE θ 10000, RMSNorm
+     * eps 1e-5, head_dim = hidden / heads, 2048 positions, no bias, no window; bos/eos/pad given by id.
+     */
+    public static LlamaConfig llama(int vocabSize, int hiddenSize, int layers, int heads, int kvHeads, int intermediateSize,
+                                    Integer bosTokenId, int eosTokenId, Integer padTokenId) {
+        if (heads <= 0 || hiddenSize % heads != 0) throw new IllegalArgumentException("hidden size " + hiddenSize + " is not a multiple of " + heads + " heads");
+        return new LlamaConfig(Architecture.LLAMA, hiddenSize, intermediateSize, layers, heads, kvHeads, hiddenSize / heads, vocabSize,
+                1e-5, 10000.0, null, 2048, true, false, false, null, false, 0, bosTokenId, List.of(eosTokenId), padTokenId, "float32");
+    }
+
     /** The sliding window of layer {@code layer}, or null when it attends to the whole context. */
     public Integer slidingWindowOf(int layer) {
         return switch (architecture) {
