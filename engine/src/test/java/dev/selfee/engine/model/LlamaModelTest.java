@@ -171,6 +171,26 @@ class LlamaModelTest {
     }
 
     @Test
+    void sampledFrequenciesFollowTheRenormalisedDistribution() {
+        float[] logits = {0f, (float) Math.log(2), (float) Math.log(3), (float) Math.log(4)}; // p = .1 .2 .3 .4
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(9);
+        int draws = 20000;
+        // no cut; top-k 2 (.3, .4 -> 3/7, 4/7); top-p 0.5 (.4 then .3 reaches it -> 3/7, 4/7); temperature 0.5 squares the ratios
+        double[][] expected = {{.1, .2, .3, .4}, {0, 0, 3 / 7.0, 4 / 7.0}, {0, 0, 3 / 7.0, 4 / 7.0}, {1 / 30.0, 4 / 30.0, 9 / 30.0, 16 / 30.0}};
+        SamplingOptions[] options = {new SamplingOptions(1, 0, 1, 1, 0, new int[0]), new SamplingOptions(1, 2, 1, 1, 0, new int[0]),
+                new SamplingOptions(1, 0, 0.5, 1, 0, new int[0]), new SamplingOptions(0.5, 0, 1, 1, 0, new int[0])};
+        for (int c = 0; c < options.length; c++) {
+            Sampler s = new Sampler(options[c]);
+            int[] counts = new int[4];
+            for (int i = 0; i < draws; i++) counts[s.next(logits, 0, 4, rng)]++;
+            for (int v = 0; v < 4; v++) {
+                double p = expected[c][v], sd = Math.sqrt(p * (1 - p) / draws);
+                assertEquals(p, counts[v] / (double) draws, 4 * sd + 1e-9, "case " + c + ", token " + v);
+            }
+        }
+    }
+
+    @Test
     void generationRejectsBadPrompts() {
         LlamaModel m = fixture("qwen2");
         var e = assertThrows(IllegalArgumentException.class, () -> Generator.generate(m, List.of(new int[] {1, 96}), SamplingOptions.greedy(2)));
