@@ -152,6 +152,23 @@ class LlamaModelTest {
     }
 
     @Test
+    void rowsThatStopLeaveTheBatchWithoutChangingTheOthers() {
+        LlamaModel m = fixture("mistral");
+        List<int[]> prompts = new java.util.ArrayList<>();
+        for (int i = 0; i < 12; i++) prompts.add(new int[] {1, 3 + i, 7 + 2 * i});
+        SamplingOptions opts = new SamplingOptions(1.0, 0, 1, 16, 7, new int[] {5, 9, 28, 40});
+        var batched = Generator.generate(m, prompts, opts);
+        int stopped = 0;
+        for (int i = 0; i < prompts.size(); i++) {
+            var alone = Generator.generate(m, List.of(prompts.get(i)), opts, i).getFirst();
+            assertArrayEquals(alone.tokens(), batched.get(i).tokens(), "row " + i);
+            assertEquals(alone.stopped(), batched.get(i).stopped());
+            if (batched.get(i).stopped()) stopped++;
+        }
+        assertTrue(stopped > 0 && stopped < prompts.size(), "some rows stop early and others run on: " + stopped);
+    }
+
+    @Test
     void samplerKeepsOnlyTheTopKAndTheNucleus() {
         float[] logits = {0f, 3f, 2.9f, -5f, 1f};
         java.util.SplittableRandom rng = new java.util.SplittableRandom(3);
