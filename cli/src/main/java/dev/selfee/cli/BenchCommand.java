@@ -49,9 +49,8 @@ public final class BenchCommand implements Runnable {
             if (threads != null) Parallel.setThreads(threads);
             int mm = m != null ? m : size, nn = n != null ? n : size, kk = k != null ? k : size;
             if (mm <= 0 || nn <= 0 || kk <= 0) throw new IllegalArgumentException("--size/--m/--n/--k must be positive");
-            boolean ta = switch (trans) { case "nn", "nt" -> false; case "tn", "tt" -> true;
-                default -> throw new IllegalArgumentException("--trans must be nn, nt, tn or tt, got '" + trans + "'"); };
-            boolean tb = trans.endsWith("t");
+            if (!trans.matches("[nt][nt]")) throw new IllegalArgumentException("--trans must be nn, nt, tn or tt, got '" + trans + "'");
+            boolean ta = trans.charAt(0) == 't', tb = trans.charAt(1) == 't';
             SplittableRandom r = new SplittableRandom(1);
             float[] a = new float[mm * kk], b = new float[kk * nn], c = new float[mm * nn];
             for (int i = 0; i < a.length; i++) a[i] = (float) r.nextDouble(-1, 1);

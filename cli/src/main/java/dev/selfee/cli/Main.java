@@ -9,6 +9,8 @@ import picocli.CommandLine.Command;
         subcommands = {
                 GenerateCommand.class,
                 LogprobsCommand.class,
+                SftCommand.class,
+                DpoCommand.class,
                 TokenizeCommand.class,
                 TrainTokenizerCommand.class,
                 ConvertCommand.class,

@@ -5,18 +5,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.selfee.engine.io.AtomicFiles;
 import dev.selfee.tokenizer.Tokenizer;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -45,57 +45,47 @@ public final class TokenizeCommand implements Runnable {
     public void run() {
         if (!Files.isRegularFile(input)) throw new IllegalArgumentException(input + ": no such input file");
         Tokenizer tokenizer = Tokenizer.load(tokenizerPath);
-        Path dir = out.toAbsolutePath().getParent();
-        Path tmp = null;
-        long lines = 0, tokens = 0;
+        long[] totals = new long[2]; // lines, tokens (or ids)
         try {
-            Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, "." + out.getFileName(), ".tmp");
-            try (BufferedReader in = Files.newBufferedReader(input, StandardCharsets.UTF_8);
-                 FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE);
-                 BufferedWriter w = new BufferedWriter(new OutputStreamWriter(java.nio.channels.Channels.newOutputStream(ch), StandardCharsets.UTF_8), 1 << 16)) {
-                String line;
-                long lineNo = 0;
-                while ((line = in.readLine()) != null) {
-                    lineNo++;
-                    if (line.isBlank()) continue;
-                    JsonNode node = parse(line, lineNo);
-                    ObjectNode result = JSON.createObjectNode();
-                    if (decode) {
-                        int[] ids = ids(node, lineNo);
-                        tokens += ids.length;
-                        result.put("text", tokenizer.decode(ids, skipSpecialTokens));
-                    } else {
-                        JsonNode text = node.get("text");
-                        if (text == null || !text.isTextual()) throw bad(lineNo, "expected an object with a string \"text\"");
-                        int[] ids = tokenizer.encode(text.asText(), addSpecialTokens);
-                        tokens += ids.length;
-                        ArrayNode arr = result.putArray("ids");
-                        for (int id : ids) arr.add(id);
-                    }
-                    w.write(JSON.writeValueAsString(result));
-                    w.write('\n');
-                    lines++;
-                }
-                w.flush();
-                ch.force(true);
-            }
-            Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            tmp = null;
+            AtomicFiles.write(out, ch -> convert(tokenizer, ch, totals));
         } catch (IOException e) {
             throw new UncheckedIOException(out + ": " + e.getMessage(), e);
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // the failure being reported matters more than a leftover temp file
-                }
-            }
         }
         ObjectNode summary = JSON.createObjectNode();
-        summary.put("lines", lines).put(decode ? "ids" : "tokens", tokens).put("out", out.toString());
+        summary.put("lines", totals[0]).put(decode ? "ids" : "tokens", totals[1]).put("out", out.toString());
         System.out.println(summary);
+    }
+
+    /** Writes one output line per input line; a bad line throws, and the output is then never created. */
+    private void convert(Tokenizer tokenizer, FileChannel ch, long[] totals) throws IOException {
+        // not closed: closing it would close the channel, which AtomicFiles still forces to disk
+        BufferedWriter w = new BufferedWriter(new OutputStreamWriter(Channels.newOutputStream(ch), StandardCharsets.UTF_8), 1 << 16);
+        try (BufferedReader in = Files.newBufferedReader(input, StandardCharsets.UTF_8)) {
+            String line;
+            long lineNo = 0;
+            while ((line = in.readLine()) != null) {
+                lineNo++;
+                if (line.isBlank()) continue;
+                JsonNode node = parse(line, lineNo);
+                ObjectNode result = JSON.createObjectNode();
+                if (decode) {
+                    int[] ids = ids(node, lineNo);
+                    totals[1] += ids.length;
+                    result.put("text", tokenizer.decode(ids, skipSpecialTokens));
+                } else {
+                    JsonNode text = node.get("text");
+                    if (text == null || !text.isTextual()) throw bad(lineNo, "expected an object with a string \"text\"");
+                    int[] ids = tokenizer.encode(text.asText(), addSpecialTokens);
+                    totals[1] += ids.length;
+                    ArrayNode arr = result.putArray("ids");
+                    for (int id : ids) arr.add(id);
+                }
+                w.write(JSON.writeValueAsString(result));
+                w.write('\n');
+                totals[0]++;
+            }
+        }
+        w.flush();
     }
 
     private JsonNode parse(String line, long lineNo) {

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.selfee.tokenizer.ByteLevelAlphabet;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -31,11 +32,7 @@ class TokenizeCommandTest {
     void writeTokenizer() throws IOException {
         ObjectNode root = JSON.createObjectNode();
         ObjectNode vocab = JSON.createObjectNode();
-        int n = 0;
-        for (int b = 0; b < 256; b++) {
-            boolean printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
-            vocab.put(String.valueOf(printable ? (char) b : (char) (256 + n++)), b);
-        }
+        for (int b = 0; b < 256; b++) vocab.put(String.valueOf(ByteLevelAlphabet.charOf(b)), b);
         vocab.put("he", 257);
         vocab.put("ll", 258);
         ObjectNode model = root.putObject("model");

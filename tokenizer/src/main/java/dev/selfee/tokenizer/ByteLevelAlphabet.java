@@ -36,7 +36,10 @@ public final class ByteLevelAlphabet {
         return cp >= 0 && cp < CHAR_TO_BYTE.length ? CHAR_TO_BYTE[cp] : -1;
     }
 
-    /** The UTF-8 bytes of {@code s} (lone surrogates not allowed), each written as its alphabet character. */
+    /**
+     * The UTF-8 bytes of {@code s}, each written as its alphabet character. A lone surrogate, which UTF-8 cannot
+     * hold, is written as U+FFFD (as {@link Tokenizer#encode} reads it).
+     */
     public static String encode(String s) {
         int n = s.length();
         char[] out = new char[n * 3]; // a char is at most 3 bytes; a surrogate pair (2 chars) is 4
@@ -55,11 +58,23 @@ public final class ByteLevelAlphabet {
                 out[o++] = BYTE_TO_CHAR[0x80 | ((cp >> 6) & 0x3F)];
                 out[o++] = BYTE_TO_CHAR[0x80 | (cp & 0x3F)];
             } else {
+                if (Character.isSurrogate(c)) c = '\uFFFD';
                 out[o++] = BYTE_TO_CHAR[0xE0 | (c >> 12)];
                 out[o++] = BYTE_TO_CHAR[0x80 | ((c >> 6) & 0x3F)];
                 out[o++] = BYTE_TO_CHAR[0x80 | (c & 0x3F)];
             }
         }
         return new String(out, 0, o);
+    }
+
+    /** The bytes a byte-level token string stands for; throws on a character outside the alphabet. */
+    public static byte[] decode(String token) {
+        byte[] out = new byte[token.length()];
+        for (int i = 0; i < token.length(); i++) {
+            int b = byteOf(token.charAt(i));
+            if (b < 0) throw new IllegalArgumentException("character U+" + Integer.toHexString(token.charAt(i)) + " is not in the byte-level alphabet");
+            out[i] = (byte) b;
+        }
+        return out;
     }
 }

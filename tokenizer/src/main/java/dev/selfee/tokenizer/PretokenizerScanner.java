@@ -5,15 +5,20 @@ import static dev.selfee.tokenizer.UnicodeClass.NUMBER;
 import static dev.selfee.tokenizer.UnicodeClass.OTHER;
 import static dev.selfee.tokenizer.UnicodeClass.SPACE;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * The pre-tokenizer regexes of GPT-2, Llama 3 and Qwen2/3 written out as a scanner. It decides each
  * match the way a backtracking engine would (first alternative that matches, greedy runs, the
  * {@code \s+(?!\S)} lookahead), but in one linear pass, so megabyte-long words cost no more than short ones.
  */
-final class PretokenizerScanner implements TextPattern {
+public final class PretokenizerScanner implements TextPattern {
     static final String GPT2 = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
     static final String LLAMA3 = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
     static final String QWEN2 = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+
+    private static final PretokenizerScanner GPT2_SCANNER = forPattern(GPT2);
 
     /** true: the Llama 3 family ((?i) contractions, a non-letter may lead a word, newline handling); false: GPT-2. */
     private final boolean llama3Style;
@@ -37,8 +42,21 @@ final class PretokenizerScanner implements TextPattern {
         };
     }
 
+    /** The GPT-2 scanner (stateless, so one is shared). */
     static PretokenizerScanner gpt2() {
-        return forPattern(GPT2);
+        return GPT2_SCANNER;
+    }
+
+    /**
+     * The pieces GPT-2's pattern cuts {@code text} into, in order (they concatenate to {@code text}): the split of
+     * HF's {@code ByteLevel} pre-tokenizer with {@code use_regex}, before its bytes become the byte-level alphabet.
+     */
+    public static List<String> splitGpt2(String text) {
+        IntList m = new IntList(16);
+        GPT2_SCANNER.findAll(text, m);
+        List<String> out = new ArrayList<>(m.size() / 2);
+        for (int i = 0; i < m.size(); i += 2) out.add(text.substring(m.get(i), m.get(i + 1)));
+        return out;
     }
 
     @Override

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 
 /** Reads tokenizer.json (+ tokenizer_config.json) or GPT-2's encoder.json + vocab.bpe into a {@link Tokenizer}. */
 final class TokenizerFiles {
@@ -235,15 +236,7 @@ final class TokenizerFiles {
             case "Prepend" -> new Normalizer.Prepend(requireText(n, "prepend", where));
             case "Replace" -> new Normalizer.Replace(pattern(n.path("pattern"), where + ".pattern"), requireText(n, "content", where));
             case "Strip" -> new Normalizer.Strip(n.path("strip_left").asBoolean(true), n.path("strip_right").asBoolean(true));
-            case "Sequence" -> {
-                List<Normalizer> list = new ArrayList<>();
-                JsonNode items = n.path("normalizers");
-                for (int i = 0; i < items.size(); i++) {
-                    Normalizer x = normalizer(items.get(i), where + ".normalizers[" + i + "]");
-                    if (x != null) list.add(x);
-                }
-                yield new Normalizer.Sequence(list);
-            }
+            case "Sequence" -> new Normalizer.Sequence(steps(n, "normalizers", where, this::normalizer));
             default -> throw unsupported(where, type, "NFC, NFD, NFKC, NFKD, Lowercase, Prepend, Replace, Strip, Sequence");
         };
     }
@@ -263,15 +256,7 @@ final class TokenizerFiles {
             case "Digits" -> new PreTokenizer.Digits(n.path("individual_digits").asBoolean(false));
             case "WhitespaceSplit" -> new PreTokenizer.WhitespaceSplit();
             case "Whitespace" -> new PreTokenizer.Whitespace();
-            case "Sequence" -> {
-                List<PreTokenizer> list = new ArrayList<>();
-                JsonNode items = n.path("pretokenizers");
-                for (int i = 0; i < items.size(); i++) {
-                    PreTokenizer x = preTokenizer(items.get(i), where + ".pretokenizers[" + i + "]");
-                    if (x != null) list.add(x);
-                }
-                yield new PreTokenizer.Sequence(list);
-            }
+            case "Sequence" -> new PreTokenizer.Sequence(steps(n, "pretokenizers", where, this::preTokenizer));
             default -> throw unsupported(where, type, "ByteLevel, Split, Metaspace, Digits, WhitespaceSplit, Whitespace, Sequence");
         };
     }
@@ -333,15 +318,7 @@ final class TokenizerFiles {
             case "BertProcessing", "RobertaProcessing" -> new PostProcessor.ClsSep(
                     requireInt(n.path("cls"), 1, where + ".cls"), requireInt(n.path("sep"), 1, where + ".sep"));
             case "ByteLevel" -> new PostProcessor.Identity();
-            case "Sequence" -> {
-                List<PostProcessor> list = new ArrayList<>();
-                JsonNode items = n.path("processors");
-                for (int i = 0; i < items.size(); i++) {
-                    PostProcessor x = postProcessor(items.get(i), where + ".processors[" + i + "]");
-                    if (x != null) list.add(x);
-                }
-                yield new PostProcessor.Sequence(list);
-            }
+            case "Sequence" -> new PostProcessor.Sequence(steps(n, "processors", where, this::postProcessor));
             default -> throw unsupported(where, type, "TemplateProcessing, BertProcessing, RobertaProcessing, ByteLevel, Sequence");
         };
     }
@@ -360,20 +337,23 @@ final class TokenizerFiles {
                 yield new Decoder.Strip(content.codePointAt(0), n.path("start").asInt(0), n.path("stop").asInt(0));
             }
             case "Metaspace" -> new Decoder.Metaspace(replacement(n, where), prependScheme(n, where) != PreTokenizer.Metaspace.PrependScheme.NEVER);
-            case "Sequence" -> {
-                List<Decoder> list = new ArrayList<>();
-                JsonNode items = n.path("decoders");
-                for (int i = 0; i < items.size(); i++) {
-                    Decoder x = decoder(items.get(i), where + ".decoders[" + i + "]");
-                    if (x != null) list.add(x);
-                }
-                yield new Decoder.Sequence(list);
-            }
+            case "Sequence" -> new Decoder.Sequence(steps(n, "decoders", where, this::decoder));
             default -> throw unsupported(where, type, "ByteLevel, Replace, ByteFallback, Fuse, Strip, Metaspace, Sequence");
         };
     }
 
     // ---- fields ----
+
+    /** The steps of a Sequence: each item of the array {@code field}, read by {@code step}; null (no-op) steps left out. */
+    private static <T> List<T> steps(JsonNode n, String field, String where, BiFunction<JsonNode, String, T> step) {
+        List<T> list = new ArrayList<>();
+        JsonNode items = n.path(field);
+        for (int i = 0; i < items.size(); i++) {
+            T x = step.apply(items.get(i), where + "." + field + "[" + i + "]");
+            if (x != null) list.add(x);
+        }
+        return list;
+    }
 
     private TextPattern pattern(JsonNode p, String where) {
         if (p.path("String").isTextual()) return TextPattern.literal(p.path("String").asText());

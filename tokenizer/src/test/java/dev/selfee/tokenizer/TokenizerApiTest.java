@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -49,6 +50,21 @@ class TokenizerApiTest {
         assertEquals('Ġ', ByteLevelAlphabet.charOf(' '));
         assertEquals(' ', ByteLevelAlphabet.byteOf('Ġ'));
         assertEquals(-1, ByteLevelAlphabet.byteOf('€'));
+    }
+
+    @Test
+    void byteAlphabetRoundTripsEveryByte() {
+        byte[] all = new byte[256];
+        for (int i = 0; i < 256; i++) all[i] = (byte) i;
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 256; i++) sb.append(ByteLevelAlphabet.charOf(i));
+        assertArrayEquals(all, ByteLevelAlphabet.decode(sb.toString()));
+        assertEquals('Ġ', ByteLevelAlphabet.charOf(' '));
+        assertEquals('Ċ', ByteLevelAlphabet.charOf('\n'));
+        assertEquals(256, sb.chars().distinct().count());
+        assertThrows(IllegalArgumentException.class, () -> ByteLevelAlphabet.decode("€"));
+        // a lone surrogate has no UTF-8 form: it is written as U+FFFD, as the encoder reads it
+        assertEquals(ByteLevelAlphabet.encode("a\uFFFDb\uFFFD"), ByteLevelAlphabet.encode("a\uD800b\uDC00"));
     }
 
     @Test

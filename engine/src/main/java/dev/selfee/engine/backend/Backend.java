@@ -7,6 +7,13 @@ package dev.selfee.engine.backend;
  * moves data in and out explicitly with {@link DeviceBuffer#write} and {@link DeviceBuffer#read}.
  * Kernels may run asynchronously: a read waits for the kernels queued before it, and
  * {@link #synchronize()} waits for all of them (for timing). Offsets and lengths count floats.
+ * Every kernel takes {@linkplain DeviceBuffer#slice slices} for its buffers, so ops work on views.
+ *
+ * <p>Backward kernels of the model ops <em>add</em> to their gradient buffers, as gradients
+ * accumulate in the autograd tape; a gradient buffer that may be null is skipped. Token ids
+ * and positions travel in float buffers as exact integers (below 2^24): one buffer type,
+ * uploaded once per batch and shared by every layer. Ids must be valid (the CPU backend checks;
+ * a device cannot throw and only avoids reading out of bounds).
  *
  * <p>A backend lives for the whole process (see {@link Backends}); its kernels are compiled
  * once. Its operations are thread-safe but serialised.
@@ -93,6 +100,80 @@ public interface Backend {
      */
     void adamw(DeviceBuffer param, DeviceBuffer grad, DeviceBuffer m, DeviceBuffer v, int n,
                float lr, float beta1, float beta2, float eps, float weightDecay, long step);
+
+    /** {@code out[i] = value} for i &lt; n (zeroing a gradient buffer). */
+    void fill(DeviceBuffer out, float value, int n);
+
+    /** {@code out[r] = Σ_j x[r][j]} over a contiguous rows×cols matrix (per-sequence sums, a loss total). */
+    void rowSums(DeviceBuffer x, DeviceBuffer out, int rows, int cols);
+
+    /**
+     * Rotary position embedding in HF's rotate_half convention on x [rows, heads * headDim]:
+     * in each head, the pair (x[i], x[i + headDim/2]) is rotated by the angle
+     * {@code positions[r] * invFreq[i]} (fp32 product, as HF forms it), i &lt; headDim/2. Passing the
+     * inverse frequencies lets scaled variants (llama3) share the kernel; out may be x.
+     */
+    void rope(DeviceBuffer x, DeviceBuffer out, DeviceBuffer positions, DeviceBuffer invFreq, int rows, int heads, int headDim);
+
+    /** RoPE's backward: adds the rotation of dy by the negative angles to dx (dx must not be dy). */
+    void ropeBackward(DeviceBuffer dy, DeviceBuffer dx, DeviceBuffer positions, DeviceBuffer invFreq, int rows, int heads, int headDim);
+
+    /** The gated MLP activation {@code out[i] = silu(gate[i]) * up[i]}; out may be gate or up. */
+    void swiglu(DeviceBuffer gate, DeviceBuffer up, DeviceBuffer out, int n);
+
+    /**
+     * SwiGLU's backward: {@code dgate += dy * up * silu'(gate)}, {@code dup += dy * silu(gate)};
+     * either gradient may be null.
+     */
+    void swigluBackward(DeviceBuffer gate, DeviceBuffer up, DeviceBuffer dy, DeviceBuffer dgate, DeviceBuffer dup, int n);
+
+    /**
+     * Causal scaled-dot-product attention with grouped-query heads, as
+     * {@link dev.selfee.engine.ops.Attention}: query head h reads kv head h / (heads / kvHeads);
+     * query i sits at key position i + kLen - qLen and sees the keys at or before it whose
+     * {@code keyMask} entry is non-zero (HF's attention_mask; null: all keys), and only those
+     * inside a sliding window when the shape has one; scores are scaled by 1/sqrt(headDim);
+     * k and v may be a KV cache's buffers ({@link AttentionShape#keyCapacity}). Writes out, and for
+     * the backward the log-sum-exp of each query's scaled scores into lse [batch, heads, qLen]:
+     * -∞ for a query that sees no key, whose output is zeros.
+     */
+    void attention(AttentionShape shape, DeviceBuffer q, DeviceBuffer k, DeviceBuffer v, DeviceBuffer keyMask,
+                   DeviceBuffer out, DeviceBuffer lse);
+
+    /**
+     * Attention's backward from the forward's out and lse and the output gradient dOut; adds to
+     * dq, dk and dv (each may be null). Probabilities are recomputed from lse, not stored.
+     */
+    void attentionBackward(AttentionShape shape, DeviceBuffer q, DeviceBuffer k, DeviceBuffer v, DeviceBuffer keyMask,
+                           DeviceBuffer out, DeviceBuffer lse, DeviceBuffer dOut,
+                           DeviceBuffer dq, DeviceBuffer dk, DeviceBuffer dv);
+
+    /** Row gather: {@code out[r] = table[ids[r]]} for r &lt; count, rows of dim floats; table has vocab rows. */
+    void embedding(DeviceBuffer table, DeviceBuffer ids, DeviceBuffer out, int count, int vocab, int dim);
+
+    /**
+     * Embedding's backward: {@code dtable[ids[r]] += dy[r]} for r &lt; count, in increasing r
+     * for every table row, so the result is deterministic (no float atomics).
+     */
+    void embeddingBackward(DeviceBuffer dy, DeviceBuffer ids, DeviceBuffer dtable, int count, int vocab, int dim);
+
+    /**
+     * The log-softmax of each logits row [rows, vocab] at its target, weighted:
+     * {@code lse[r] = log Σ_j exp(logits[r][j])}, {@code picked[r] = weights[r] * (logits[r][targets[r]] - lse[r])}.
+     * Rows of weight 0 are skipped (lse and picked become 0; their target is not read, so it
+     * may be an ignore index). Summing picked per sequence ({@link #rowSums}) gives DPO's
+     * sequence log-probabilities; minus its total over Σ weights is the cross-entropy.
+     */
+    void logSoftmaxGather(DeviceBuffer logits, DeviceBuffer targets, DeviceBuffer weights,
+                          DeviceBuffer lse, DeviceBuffer picked, int rows, int vocab);
+
+    /**
+     * Its backward, given the gradient of picked shared by groups of {@code rowsPerGrad}
+     * consecutive rows ({@code g = dPicked[r / rowsPerGrad]}: seq for per-sequence sums, rows for
+     * one total): {@code dlogits[r][j] += g * weights[r] * ([j = targets[r]] - exp(logits[r][j] - lse[r]))}.
+     */
+    void logSoftmaxGatherBackward(DeviceBuffer logits, DeviceBuffer targets, DeviceBuffer weights, DeviceBuffer lse,
+                                  DeviceBuffer dPicked, int rowsPerGrad, DeviceBuffer dlogits, int rows, int vocab);
 
     /** Waits until every queued kernel and transfer has finished. */
     void synchronize();

@@ -30,6 +30,16 @@ public interface DeviceBuffer extends AutoCloseable {
         return out;
     }
 
+    /**
+     * A window of {@code length} floats of this buffer from {@code offset} on, sharing its memory:
+     * kernels and transfers take it wherever they take a buffer, so ops can work on views
+     * (one row block, one parameter of a packed arena). Closing a slice frees nothing.
+     */
+    default DeviceBuffer slice(long offset, long length) {
+        java.util.Objects.checkFromIndexSize(offset, length, length());
+        return new DeviceSlice(this, offset, length);
+    }
+
     /** Frees the device memory; closing twice is harmless. */
     @Override
     void close();

@@ -66,7 +66,10 @@ public final class GradNorm {
                     FloatVector v = FloatVector.fromArray(S, d, i);
                     acc = v.fma(v, acc);
                 }
-                double sum = acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+                // lanes added in a fixed order: reduceLanes' order differs before and after JIT compilation,
+                // which would make the clipping (and so training) depend on warm-up
+                double sum = 0;
+                for (int l = 0; l < S.length(); l++) sum += acc.lane(l);
                 for (; i < e; i++) sum += (double) d[i] * d[i];
                 partial[b] = sum;
             }

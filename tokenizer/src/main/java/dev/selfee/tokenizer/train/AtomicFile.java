@@ -10,12 +10,16 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 
-/** Writes a file so that readers see either the old content or all of the new: temp file, fsync, rename. */
-public final class AtomicFile {
+/**
+ * Writes a file so that readers see either the old content or all of the new: temp file, fsync, rename.
+ * The tokenizer module's one atomic writer (it cannot use the engine's {@code AtomicFiles}); code that has
+ * the engine on its class path uses that one.
+ */
+final class AtomicFile {
     private AtomicFile() {
     }
 
-    public static void write(Path target, byte[] content) throws IOException {
+    static void write(Path target, byte[] content) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");

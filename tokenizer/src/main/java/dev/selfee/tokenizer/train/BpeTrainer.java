@@ -1,5 +1,7 @@
 package dev.selfee.tokenizer.train;
 
+import dev.selfee.tokenizer.ByteLevelAlphabet;
+import dev.selfee.tokenizer.PretokenizerScanner;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -107,7 +109,7 @@ public final class BpeTrainer {
         for (String doc : documents) {
             for (String part : TrainedBpe.splitOnSpecials(doc, config.specialTokens())) {
                 if (config.specialTokens().contains(part)) continue;
-                for (String piece : Gpt2PreTokenizer.split(part)) pieces.computeIfAbsent(piece, k -> new long[1])[0]++;
+                for (String piece : PretokenizerScanner.splitGpt2(part)) pieces.computeIfAbsent(piece, k -> new long[1])[0]++;
             }
         }
         TreeMap<String, Long> counts = new TreeMap<>(); // sorted: word order, hence the result, is deterministic

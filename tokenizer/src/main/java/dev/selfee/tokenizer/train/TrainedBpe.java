@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.selfee.tokenizer.ByteLevelAlphabet;
+import dev.selfee.tokenizer.PretokenizerScanner;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -71,7 +73,7 @@ public final class TrainedBpe {
                 out.add(ids.get(part));
                 continue;
             }
-            for (String piece : Gpt2PreTokenizer.split(part)) {
+            for (String piece : PretokenizerScanner.splitGpt2(part)) {
                 List<String> symbols = new ArrayList<>();
                 for (char c : ByteLevelAlphabet.encode(piece).toCharArray()) symbols.add(String.valueOf(c));
                 while (symbols.size() > 1) {

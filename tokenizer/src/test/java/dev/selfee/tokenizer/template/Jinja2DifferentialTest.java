@@ -22,10 +22,7 @@ class Jinja2DifferentialTest {
     @SuppressWarnings("unchecked")
     @TestFactory
     List<DynamicTest> randomExpressionsRenderLikeJinja2() throws IOException {
-        Map<String, Object> doc;
-        try (InputStream in = getClass().getResourceAsStream("/jinja_expressions.json")) {
-            doc = new ObjectMapper().readValue(in, new TypeReference<>() { });
-        }
+        Map<String, Object> doc = fixture("/jinja_expressions.json");
         Map<String, Object> context = (Map<String, Object>) doc.get("context");
         List<Map<String, Object>> cases = (List<Map<String, Object>>) doc.get("cases");
         assertTrue(cases.size() >= 1000, "fixture has " + cases.size() + " cases");
@@ -47,10 +44,7 @@ class Jinja2DifferentialTest {
     @SuppressWarnings("unchecked")
     @TestFactory
     List<DynamicTest> randomTemplatesKeepJinja2sWhitespace() throws IOException {
-        Map<String, Object> doc;
-        try (InputStream in = getClass().getResourceAsStream("/jinja_whitespace.json")) {
-            doc = new ObjectMapper().readValue(in, new TypeReference<>() { });
-        }
+        Map<String, Object> doc = fixture("/jinja_whitespace.json");
         Map<String, Object> context = (Map<String, Object>) doc.get("context");
         List<Map<String, Object>> cases = (List<Map<String, Object>>) doc.get("cases");
         assertTrue(cases.size() >= 500, "fixture has " + cases.size() + " cases");
@@ -62,5 +56,11 @@ class Jinja2DifferentialTest {
                     assertEquals(c.get("expected"), ChatTemplate.compile(template).render(List.of(), false, context))));
         }
         return tests;
+    }
+
+    private static Map<String, Object> fixture(String resource) throws IOException {
+        try (InputStream in = Jinja2DifferentialTest.class.getResourceAsStream(resource)) {
+            return new ObjectMapper().readValue(in, new TypeReference<>() { });
+        }
     }
 }

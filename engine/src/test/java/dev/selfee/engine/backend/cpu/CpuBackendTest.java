@@ -191,6 +191,34 @@ class CpuBackendTest {
     }
 
     @Test
+    void kernelsWorkOnSlices() {
+        // the same kernels on whole buffers and on windows of larger ones agree exactly, and stay inside the windows
+        int rows = 3, cols = 6, n = rows * cols;
+        float[] x = random(n, 20), w = random(cols, 21), dy = random(n, 22);
+        DeviceBuffer big = cpu.upload(random(4 * n + 10, 23));
+        float[] before = big.read();
+        DeviceBuffer sx = big.slice(1, n), sw = big.slice(n + 2, cols), sdy = big.slice(2 * n + 3, n), so = big.slice(3 * n + 5, n);
+        sx.write(0, x, 0, n);
+        sw.write(0, w, 0, cols);
+        sdy.write(0, dy, 0, n);
+        DeviceBuffer out = cpu.allocate(n);
+        cpu.rmsNormRows(cpu.upload(x), cpu.upload(w), out, rows, cols, 1e-6f);
+        cpu.rmsNormRows(sx, sw, so, rows, cols, 1e-6f);
+        assertArrayEquals(out.read(), so.read());
+        cpu.swiglu(cpu.upload(x), cpu.upload(dy), out, n);
+        cpu.swiglu(sx, sdy, so.slice(0, n), n);
+        assertArrayEquals(out.read(), so.read());
+        cpu.copy(sx, 2, so, 1, 3);
+        float[] after = big.read();
+        assertArrayEquals(java.util.Arrays.copyOfRange(x, 2, 5), java.util.Arrays.copyOfRange(after, 3 * n + 6, 3 * n + 9));
+        assertEquals(before[0], after[0]);
+        assertEquals(before[n + 1], after[n + 1]);
+        assertEquals(before[4 * n + 5], after[4 * n + 5]);
+        var e = assertThrows(IllegalArgumentException.class, () -> cpu.fill(sw, 0f, cols + 1));
+        assertTrue(e.getMessage().contains("cpu fill: operand needs 7 floats but its buffer holds 6"), e.getMessage());
+    }
+
+    @Test
     void copiesAndSegmentWrites() {
         DeviceBuffer a = cpu.upload(new float[] {1, 2, 3, 4}), b = cpu.allocate(4);
         b.write(0, java.lang.foreign.MemorySegment.ofArray(new float[] {9, 9}));

@@ -1,0 +1,144 @@
+package dev.selfee.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.selfee.engine.model.LlamaCheckpoint;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** sft from scratch and dpo (sigmoid and SPA with DND) end to end through the command line, on a tiny model and tokenizer. */
+class TrainCommandsTest {
+    @TempDir static Path tmp;
+    static Path tokenizer, config, sftData, dpoData;
+
+    @BeforeAll
+    static void inputs() throws IOException {
+        Path corpus = tmp.resolve("corpus.jsonl"), template = tmp.resolve("chat.jinja");
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 20; i++) sb.append("{\"text\": \"count ").append(i).append(" then say hello to the fox and the dog\"}\n");
+        Files.writeString(corpus, sb.toString());
+        Files.writeString(template, "{% for m in messages %}<|{{ m.role }}|>\n{{ m.content }}{{ eos_token }}\n{% endfor %}{% if add_generation_prompt %}<|assistant|>\n{% endif %}");
+        tokenizer = tmp.resolve("tok");
+        assertEquals(0, ModelCommandsTest.run("train-tokenizer", "--data", corpus.toString(), "--vocab-size", "300", "--out", tokenizer.toString(),
+                "--chat-template", template.toString()).code());
+        config = tmp.resolve("config.json");
+        Files.writeString(config, config(300));
+        sftData = tmp.resolve("sft.jsonl");
+        Files.writeString(sftData, """
+                {"prompt": "count 1", "completion": " then say hello"}
+                {"messages": [{"role": "user", "content": "say hello"}, {"role": "assistant", "content": "hello fox"}]}
+                {"prompt_ids": [0, 40, 41], "completion_ids": [42, 43]}
+                {"prompt": "the dog", "completion": " and the fox"}
+                """);
+        dpoData = tmp.resolve("pairs.jsonl");
+        Files.writeString(dpoData, """
+                {"prompt": "say hello", "chosen": " to the fox", "rejected": " to the dog"}
+                {"prompt": [{"role": "user", "content": "count 3"}], "chosen": [{"role": "assistant", "content": "then say hello"}], "rejected": [{"role": "assistant", "content": "dog"}]}
+                {"prompt": "count 2", "chosen": " then", "rejected": " fox fox fox"}
+                """);
+    }
+
+    static String config(int vocab) {
+        return """
+                {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 32, "intermediate_size": 64,
+                 "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": %d,
+                 "tie_word_embeddings": false, "eos_token_id": 0, "bos_token_id": 0, "rms_norm_eps": 1e-6}
+                """.formatted(vocab);
+    }
+
+    private static Path sft(String name, String... extra) {
+        Path out = tmp.resolve(name);
+        List<String> args = new java.util.ArrayList<>(List.of("sft", "--init-config", config.toString(), "--tokenizer", tokenizer.toString(),
+                "--data", sftData.toString(), "--out", out.toString(), "--batch-size", "2", "--num-train-epochs", "2", "--lr", "1e-3", "--seed", "5"));
+        args.addAll(List.of(extra));
+        ModelCommandsTest.Result r = ModelCommandsTest.run(args.toArray(String[]::new));
+        assertEquals(0, r.code(), r.err());
+        return out;
+    }
+
+    @Test
+    void sftTrainsANewModelAndWritesItWithTheTokenizerAtomically() throws IOException {
+        Path out = sft("sft-a");
+        for (String f : List.of("config.json", "model.safetensors", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "metrics.jsonl",
+                "training_summary.json")) assertTrue(Files.isRegularFile(out.resolve(f)), f);
+        assertFalse(Files.exists(tmp.resolve("sft-a.partial")));
+        List<JsonNode> metrics = ModelCommandsTest.lines(out.resolve("metrics.jsonl"));
+        assertEquals(4, metrics.size());
+        for (String k : List.of("step", "epoch", "loss", "grad_norm", "learning_rate")) assertTrue(metrics.getLast().has(k), k);
+        assertEquals(300, LlamaCheckpoint.load(out).config().vocabSize());
+        Path again = sft("sft-b");
+        assertArrayEquals(Files.readAllBytes(out.resolve("model.safetensors")), Files.readAllBytes(again.resolve("model.safetensors")),
+                "same seed, same weights");
+    }
+
+    @Test
+    void dpoWithSpaAndDndWritesMetricsFlagsAndTheModel() throws IOException {
+        Path sft = sft("sft-for-dpo");
+        Path out = tmp.resolve("dpo-spa");
+        ModelCommandsTest.Result r = ModelCommandsTest.run("dpo", "--model", sft.toString(), "--data", dpoData.toString(), "--out", out.toString(),
+                "--loss", "spa", "--spa-lambda", "0.5", "--batch-size", "1", "--num-train-epochs", "2", "--lr", "1e-3", "--spa-warmup-ratio", "0.5");
+        assertEquals(0, r.code(), r.err());
+        List<JsonNode> metrics = ModelCommandsTest.lines(out.resolve("metrics.jsonl"));
+        assertEquals(6, metrics.size());
+        for (String k : List.of("loss", "rewards/chosen", "rewards/rejected", "rewards/accuracies", "rewards/margins", "logps/chosen", "logps/rejected",
+                "grad_norm", "learning_rate", "spa/threshold", "spa/confident_fraction", "spa/alpha", "spa/lambda")) {
+            assertTrue(metrics.getLast().has(k), k);
+        }
+        assertEquals(0.0, metrics.getFirst().get("spa/alpha").asDouble());
+        assertEquals(0.1, metrics.getLast().get("spa/alpha").asDouble());
+        assertEquals(6, Files.readAllLines(out.resolve("pairs_refinement.jsonl")).size());
+        assertEquals(4, Files.readAllLines(out.resolve("ref_logps.jsonl")).size());
+        assertTrue(Files.isRegularFile(out.resolve("tokenizer.json")));
+        LlamaCheckpoint.load(out);
+
+        // a second run into the same --out replaces it
+        r = ModelCommandsTest.run("dpo", "--model", sft.toString(), "--data", dpoData.toString(), "--out", out.toString(), "--max-steps", "1");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(1, Files.readAllLines(out.resolve("metrics.jsonl")).size());
+        assertFalse(Files.exists(out.resolve("pairs_refinement.jsonl")));
+    }
+
+    @Test
+    void badInputsExitWithOneClearLine() throws IOException {
+        Path small = tmp.resolve("small-config.json");
+        Files.writeString(small, config(100));
+        ModelCommandsTest.Result r = ModelCommandsTest.run("sft", "--init-config", small.toString(), "--tokenizer", tokenizer.toString(),
+                "--data", sftData.toString(), "--out", tmp.resolve("x").toString());
+        assertEquals(1, r.code());
+        int tokens = dev.selfee.tokenizer.Tokenizer.load(tokenizer).vocabSize();
+        assertEquals("selfee sft: " + tokenizer + ": the tokenizer has " + tokens + " tokens but the model's vocab_size is 100", r.err().strip());
+
+        Path empty = tmp.resolve("empty.jsonl");
+        Files.writeString(empty, "\n");
+        r = ModelCommandsTest.run("sft", "--init-config", config.toString(), "--tokenizer", tokenizer.toString(), "--data", empty.toString(), "--out", tmp.resolve("x").toString());
+        assertEquals("selfee sft: " + empty + ": no records (the file is empty)", r.err().strip());
+
+        Path bad = tmp.resolve("bad.jsonl");
+        Files.writeString(bad, "{\"prompt\": \"a\", \"chosen\": \"b\", \"rejected\": \"c\"}\n{\"prompt\": \"a\", \"chosen\": 3, \"rejected\": \"c\"}\n");
+        Path sft = sft("sft-for-bad");
+        r = ModelCommandsTest.run("dpo", "--model", sft.toString(), "--data", bad.toString(), "--out", tmp.resolve("y").toString());
+        assertEquals("selfee dpo: " + bad + ":2: field \"chosen\" must be a string or a list of messages", r.err().strip());
+
+        r = ModelCommandsTest.run("sft", "--model", sft.toString(), "--init-config", config.toString(), "--data", sftData.toString(), "--out", tmp.resolve("z").toString());
+        assertEquals("selfee sft: give exactly one of --model DIR or --init-config FILE", r.err().strip());
+    }
+
+    @Test
+    void longPromptsAreTruncatedAndCounted() throws IOException {
+        Path data = tmp.resolve("long.jsonl");
+        Files.writeString(data, "{\"prompt_ids\": [0, 5, 6, 7, 8, 9, 10, 11, 12, 13], \"completion_ids\": [14, 15, 16]}\n{\"prompt_ids\": [0, 5], \"completion_ids\": [6]}\n");
+        Path out = tmp.resolve("sft-long");
+        ModelCommandsTest.Result r = ModelCommandsTest.run("sft", "--init-config", config.toString(), "--tokenizer", tokenizer.toString(),
+                "--data", data.toString(), "--out", out.toString(), "--max-length", "8", "--max-prompt-length", "4", "--max-steps", "1");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("sft: 1 of 2 prompts and 0 completions truncated (max length 8, max prompt length 4)"), r.err());
+        JsonNode summary = ModelCommandsTest.JSON.readTree(out.resolve("training_summary.json").toFile());
+        assertEquals(1, summary.get("prompts_truncated").asInt());
+    }
+}

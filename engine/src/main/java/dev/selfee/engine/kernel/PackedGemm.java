@@ -1,0 +1,147 @@
+package dev.selfee.engine.kernel;
+
+import static dev.selfee.engine.kernel.MicroKernel.MR;
+import static dev.selfee.engine.kernel.MicroKernel.NR;
+
+import dev.selfee.engine.Parallel;
+
+/**
+ * The cache-blocked GEMM for matrices with more than a few rows. For each block of
+ * {@link #KC} k-steps and {@link #NC} columns, op(B) is copied into NR-wide panels that stay
+ * in L2; then, {@link #MC} rows at a time, op(A) is copied into MR-wide panels, and the
+ * {@link MicroKernel} sweeps each A panel (held in L1) across the B panels. Packing absorbs the
+ * transposes, so all four cases run the same kernel; the packed buffers are per thread and
+ * reused from call to call.
+ *
+ * <p>Threads take disjoint ranges of whole panels of C (columns when there are enough, else
+ * rows). Each element is still summed in the same order, so any thread count and any split
+ * gives the same bits.
+ */
+final class PackedGemm {
+    /** k-steps per packed block: an A panel (MR·KC floats) fits L1 beside the streamed B. */
+    static final int KC = 256;
+    /** Columns per packed B block: KC·NC floats sit in L2. */
+    static final int NC = 12 * NR;
+    /** Rows per packed A block. */
+    static final int MC = 16 * MR;
+    /** Below this many multiply-adds per thread, extra threads cost more than they save. */
+    private static final long MIN_WORK_PER_THREAD = 1L << 18;
+
+    private PackedGemm() {}
+
+    static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                     float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                     float beta, float[] c, int cOff, int ldc) {
+        int colPanels = (n + NR - 1) / NR, rowPanels = (m + MR - 1) / MR;
+        long work = (long) m * n * k;
+        int chunks = (int) Math.max(1, Math.min(Parallel.threads(), work / MIN_WORK_PER_THREAD));
+        boolean byColumns = colPanels >= 2 * chunks || colPanels >= rowPanels;
+        int units = byColumns ? colPanels : rowPanels;
+        int parts = Math.min(chunks, units);
+        if (byColumns && chunks > 1) {
+            // Column ranges of at most NC repack nothing extra (A is packed per NC block anyway),
+            // and more pieces than threads let idle workers steal when a core is busy elsewhere;
+            // a multiple of the thread count keeps an idle machine evenly loaded.
+            int needed = (colPanels + NC / NR - 1) / (NC / NR);
+            parts = Math.max(parts, Math.min(units, (needed + chunks - 1) / chunks * chunks));
+        }
+        int pieces = parts;
+        Parallel.forChunks(pieces, part -> {
+            int u0 = Parallel.range(units, pieces, part), u1 = Parallel.range(units, pieces, part + 1);
+            if (byColumns) {
+                block(transA, transB, 0, m, u0 * NR, Math.min(n, u1 * NR), k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            } else {
+                block(transA, transB, u0 * MR, Math.min(m, u1 * MR), 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            }
+        });
+    }
+
+    /** C[i0:i1, j0:j1] on the calling thread. */
+    private static void block(boolean transA, boolean transB, int i0, int i1, int j0, int j1, int k, float alpha,
+                              float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                              float beta, float[] c, int cOff, int ldc) {
+        Scratch s = Scratch.get();
+        int kcMax = Math.min(KC, k);
+        float[] bp = s.b((Math.min(NC, j1 - j0) + NR - 1) / NR * NR * kcMax);
+        float[] ap = s.a((Math.min(MC, i1 - i0) + MR - 1) / MR * MR * kcMax);
+        for (int jc = j0; jc < j1; jc += NC) {
+            int nc = Math.min(NC, j1 - jc);
+            int colPanels = (nc + NR - 1) / NR;
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                float blockBeta = pc == 0 ? beta : 1f; // later k blocks add to what the first wrote
+                packB(transB, b, bOff, ldb, pc, kc, jc, nc, bp);
+                for (int ic = i0; ic < i1; ic += MC) {
+                    int mc = Math.min(MC, i1 - ic);
+                    packA(transA, a, aOff, lda, ic, mc, pc, kc, ap);
+                    for (int ir = 0; ir < mc; ir += MR) {
+                        int rows = Math.min(MR, mc - ir), ci = cOff + (ic + ir) * ldc;
+                        for (int q = 0; q < colPanels; q++) {
+                            int j = jc + q * NR;
+                            MicroKernel.run(kc, ap, ir * kc, bp, q * kc * NR, alpha, blockBeta,
+                                    c, ci + j, ldc, rows, Math.min(NR, jc + nc - j), s.tile);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Panel t holds ap[t·kc·MR + p·MR + r] = op(A)[i0 + t·MR + r, p0 + p] for the mc rows from
+     * i0, rows past mc zero.
+     */
+    static void packA(boolean transA, float[] a, int aOff, int lda, int i0, int mc, int p0, int kc, float[] ap) {
+        int panels = (mc + MR - 1) / MR;
+        if (!transA) { // rows of A are contiguous in k
+            for (int r = 0; r < panels * MR; r++) {
+                int d = r / MR * kc * MR + r % MR;
+                if (r < mc) {
+                    int src = aOff + (i0 + r) * lda + p0;
+                    for (int p = 0; p < kc; p++, d += MR) ap[d] = a[src + p];
+                } else {
+                    for (int p = 0; p < kc; p++, d += MR) ap[d] = 0f;
+                }
+            }
+        } else { // A stored k×m: each k step is a contiguous run of rows
+            for (int p = 0; p < kc; p++) {
+                int src = aOff + (p0 + p) * lda + i0;
+                int whole = mc / MR, d = p * MR;
+                for (int t = 0; t < whole; t++, d += kc * MR, src += MR) {
+                    ap[d] = a[src]; // MR = 6, unrolled: this copy is the whole cost of packing
+                    ap[d + 1] = a[src + 1];
+                    ap[d + 2] = a[src + 2];
+                    ap[d + 3] = a[src + 3];
+                    ap[d + 4] = a[src + 4];
+                    ap[d + 5] = a[src + 5];
+                }
+                if (whole < panels) {
+                    int rows = mc - whole * MR;
+                    for (int r = 0; r < rows; r++) ap[d + r] = a[src + r];
+                    for (int r = rows; r < MR; r++) ap[d + r] = 0f;
+                }
+            }
+        }
+    }
+
+    /** Panel q holds bp[q·kc·NR + p·NR + j] = op(B)[p0 + p, j0 + q·NR + j], columns past nc zero. */
+    static void packB(boolean transB, float[] b, int bOff, int ldb, int p0, int kc, int j0, int nc, float[] bp) {
+        for (int q = 0, dst = 0; q * NR < nc; q++, dst += kc * NR) {
+            int cols = Math.min(NR, nc - q * NR);
+            if (!transB) {
+                for (int p = 0, d = dst; p < kc; p++, d += NR) {
+                    System.arraycopy(b, bOff + (p0 + p) * ldb + j0 + q * NR, bp, d, cols);
+                    if (cols < NR) java.util.Arrays.fill(bp, d + cols, d + NR, 0f);
+                }
+            } else {
+                for (int j = 0; j < cols; j++) {
+                    int src = bOff + (j0 + q * NR + j) * ldb + p0;
+                    for (int p = 0, d = dst + j; p < kc; p++, d += NR) bp[d] = b[src + p];
+                }
+                for (int j = cols; j < NR; j++) {
+                    for (int p = 0, d = dst + j; p < kc; p++, d += NR) bp[d] = 0f;
+                }
+            }
+        }
+    }
+}

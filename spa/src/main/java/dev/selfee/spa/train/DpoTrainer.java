@@ -1,0 +1,287 @@
+package dev.selfee.spa.train;
+
+import dev.selfee.engine.Tensor;
+import dev.selfee.engine.autograd.NoGrad;
+import dev.selfee.engine.autograd.Parameter;
+import dev.selfee.engine.autograd.Tape;
+import dev.selfee.engine.autograd.Var;
+import dev.selfee.engine.model.LlamaModel;
+import dev.selfee.engine.model.SequenceBatch;
+import dev.selfee.engine.ops.LmHeadLogProbs;
+import dev.selfee.engine.optim.GradientAccumulation;
+import dev.selfee.engine.optim.Optimizer;
+import dev.selfee.spa.Progress;
+import dev.selfee.spa.loss.PreferenceLoss;
+import dev.selfee.spa.loss.SpaRefinement;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalDouble;
+
+/**
+ * Direct preference optimisation of a policy against a reference, with TRL's losses and metrics
+ * and SPA's refined loss. Each micro-batch runs the chosen and the rejected completions through
+ * the policy as one batch (chosen rows first, as TRL concatenates them); the reference enters only
+ * through log-probs precomputed once per dataset ({@link ReferenceLogps}), except for SPA with
+ * DND (λ > 0), whose extrapolated logits need the reference's logits for the same batch: the
+ * reference model then runs alongside, without gradients.
+ *
+ * <p>Files in {@code workDir}: {@value ReferenceLogps#FILE} (the reference cache, reused when it
+ * matches), {@value #PAIRS_FILE} for SPA (each pair's DND margin, the threshold and its confidence
+ * flag, per visit), {@value TrainingCheckpoint#DIR}/ every {@code saveSteps} steps (a run given
+ * the same inputs resumes from it; removed when training ends) and {@value #LAST_GOOD_DIR}/ when
+ * training diverges.
+ */
+public final class DpoTrainer {
+    public static final String PAIRS_FILE = "pairs_refinement.jsonl";
+    public static final String LAST_GOOD_DIR = "last-good";
+
+    /** The trained policy (the same object as given, trained in place) and what training did. */
+    public record Result(LlamaModel model, TrainingSummary summary) {}
+
+    private final LlamaModel policy;
+    private final ReferenceLogps ref;
+    private final LlamaModel referenceModel;
+    private final List<TokenizedPair> pairs;
+    private final DpoOptions o;
+    private final Path workDir;
+    private final SpaRefinement refinement;
+
+    private DpoTrainer(LlamaModel policy, ReferenceLogps ref, LlamaModel referenceModel, List<TokenizedPair> pairs, DpoOptions o, Path workDir) {
+        this.policy = policy;
+        this.ref = ref;
+        this.referenceModel = referenceModel;
+        this.pairs = pairs;
+        this.o = o;
+        this.workDir = workDir;
+        this.refinement = o.loss() == PreferenceLoss.Type.SPA ? o.refinement() : null;
+    }
+
+    /**
+     * Trains {@code policy} against {@code reference}: its log-probs are taken from the cache in
+     * {@code workDir} or computed there first; the model itself is used during training only when
+     * {@link DpoOptions#needsReferenceModel()} (then it must be a different object than the policy).
+     */
+    public static Result train(LlamaModel policy, LlamaModel reference, List<TokenizedPair> pairs, DpoOptions options, Path workDir,
+                               MetricsSink metrics, Progress progress) {
+        requireNonEmpty(pairs);
+        checkVocab(policy, pairs);
+        Progress scoring = progress == null ? null : Progress.onStderr("reference log-probs", pairs.size());
+        ReferenceLogps ref = ReferenceLogps.cached(reference, pairs, options.training().batchSize(), workDir.resolve(ReferenceLogps.FILE), scoring);
+        return train(policy, ref, options.needsReferenceModel() ? reference : null, pairs, options, workDir, metrics, progress);
+    }
+
+    /**
+     * Trains {@code policy} with precomputed reference log-probs (by pair index); {@code referenceModel}
+     * may be null unless {@link DpoOptions#needsReferenceModel()}.
+     */
+    public static Result train(LlamaModel policy, ReferenceLogps ref, LlamaModel referenceModel, List<TokenizedPair> pairs, DpoOptions options,
+                               Path workDir, MetricsSink metrics, Progress progress) {
+        requireNonEmpty(pairs);
+        checkVocab(policy, pairs);
+        if (ref.chosen().length != pairs.size() || ref.rejected().length != pairs.size()) {
+            throw new IllegalArgumentException("reference log-probs cover " + ref.chosen().length + " pairs but the dataset has " + pairs.size());
+        }
+        for (int i = 0; i < pairs.size(); i++) {
+            if (pairs.get(i).index() != i) throw new IllegalArgumentException("pair at position " + i + " has index " + pairs.get(i).index() + "; indices must be 0..n-1 in order");
+        }
+        if (options.needsReferenceModel()) {
+            if (referenceModel == null) throw new IllegalArgumentException("the SPA loss with lambda > 0 needs the reference model itself (DND extrapolates its logits)");
+            if (referenceModel == policy) throw new IllegalArgumentException("the reference model must be a separate copy: the policy changes during training");
+            if (referenceModel.config().vocabSize() != policy.config().vocabSize() || referenceModel.config().hiddenSize() != policy.config().hiddenSize()) {
+                throw new IllegalArgumentException("the reference model (vocab " + referenceModel.config().vocabSize() + ") and the policy (vocab "
+                        + policy.config().vocabSize() + ") must share a vocabulary");
+            }
+        }
+        return new DpoTrainer(policy, ref, options.needsReferenceModel() ? referenceModel : null, pairs, options, workDir)
+                .run(metrics == null ? MetricsSink.NONE : metrics, progress);
+    }
+
+    static void requireNonEmpty(List<?> data) {
+        if (data.isEmpty()) throw new IllegalArgumentException("the dataset is empty: nothing to train on");
+    }
+
+    /** Every id must index the model's embeddings: a tokenizer larger than the model is refused here, naming the pair. */
+    static void checkVocab(LlamaModel model, List<TokenizedPair> pairs) {
+        int vocab = model.config().vocabSize();
+        for (TokenizedPair p : pairs) {
+            for (int[] ids : new int[][] {p.prompt(), p.chosen(), p.rejected()}) {
+                for (int id : ids) {
+                    if (id < 0 || id >= vocab) {
+                        throw new IllegalArgumentException("pair " + p.index() + ": token id " + id + " is outside the model's vocabulary [0, " + vocab
+                                + "); the tokenizer does not match the model");
+                    }
+                }
+            }
+        }
+    }
+
+    private Result run(MetricsSink metrics, Progress progress) {
+        long start = System.nanoTime();
+        TrainingPlan plan = new TrainingPlan(pairs.size(), o.training());
+        int total = plan.totalSteps(), saveSteps = o.training().saveSteps();
+        List<Parameter> params = new ArrayList<>(policy.parameters().values());
+        Optimizer optimizer = o.training().optimizer(params, total);
+        GradientAccumulation accumulation = new GradientAccumulation(optimizer, o.training().gradientAccumulationSteps(), o.training().maxGradNorm());
+        String fingerprint = saveSteps > 0 ? fingerprint() : null;
+        TrainingCheckpoint.State resumed = saveSteps > 0 ? TrainingCheckpoint.resume(workDir, fingerprint, policy, optimizer) : null;
+        int done = resumed == null ? 0 : resumed.step();
+        double lossSum = resumed == null ? 0 : resumed.lossSum();
+        if (resumed != null && refinement != null) refinement.threshold().restore(resumed.spaWindow());
+        metrics.resumeAt(done);
+        policy.zeroGrad();
+        Map<String, Object> last = Map.of();
+        double epoch = 0;
+        try (Tape tape = Tape.start(); MetricsFile pairLog = refinement == null ? null : new MetricsFile(workDir.resolve(PAIRS_FILE))) {
+            if (pairLog != null) pairLog.resumeAt(done);
+            for (TrainingPlan.Step step : plan.steps().subList(done, total)) {
+                double lr = optimizer.learningRate();
+                StepAverages avg = new StepAverages();
+                OptionalDouble norm = OptionalDouble.empty();
+                for (int m = 0; m < step.microBatches().size(); m++) {
+                    microBatch(tape, step, step.microBatches().get(m), total, avg, pairLog);
+                    try {
+                        norm = accumulation.afterBackward();
+                        if (m == step.microBatches().size() - 1 && norm.isEmpty()) norm = accumulation.flush();
+                    } catch (ArithmeticException e) {
+                        throw diverged(step.number() + 1, "the gradient norm is not finite (" + e.getMessage() + ")");
+                    }
+                }
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("step", step.number() + 1);
+                row.put("epoch", step.epoch());
+                row.put("loss", avg.mean("loss"));
+                row.put("grad_norm", norm.orElse(Double.NaN));
+                row.put("learning_rate", lr);
+                avg.into(row);
+                if (refinement != null) row.put("spa/lambda", o.spaLambda());
+                metrics.record(row);
+                lossSum += avg.mean("loss");
+                last = row;
+                epoch = step.epoch();
+                if (progress != null) progress.update(step.number() + 1, String.format(Locale.ROOT, "loss %.4f acc %.2f", avg.mean("loss"), avg.mean("rewards/accuracies")));
+                int stepsDone = step.number() + 1;
+                if (saveSteps > 0 && stepsDone % saveSteps == 0 && stepsDone < total) {
+                    double[] window = refinement == null ? new double[0] : refinement.threshold().snapshot();
+                    TrainingCheckpoint.save(workDir, fingerprint, policy, optimizer, new TrainingCheckpoint.State(stepsDone, lossSum, window));
+                }
+            }
+        }
+        if (saveSteps > 0) TrainingCheckpoint.delete(workDir);
+        return new Result(policy, new TrainingSummary(total, epoch, lossSum / total, last, (System.nanoTime() - start) / 1e9));
+    }
+
+    /** What identifies this run for resuming: the options, the data, the starting weights and the reference. */
+    private String fingerprint() {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 * ref.chosen().length);
+        for (int i = 0; i < ref.chosen().length; i++) b.putFloat(ref.chosen()[i]).putFloat(ref.rejected()[i]);
+        return TrainingCheckpoint.fingerprint("dpo", o.toString(), ReferenceLogps.dataHash(pairs), ReferenceLogps.modelHash(policy),
+                java.util.HexFormat.of().formatHex(b.array()), referenceModel == null ? "" : ReferenceLogps.modelHash(referenceModel));
+    }
+
+    /** Forward, loss and backward of one micro-batch of pairs; adds its metrics to {@code avg}. */
+    private void microBatch(Tape tape, TrainingPlan.Step step, int[] idx, int total, StepAverages avg, MetricsFile pairLog) {
+        int b = idx.length;
+        List<int[]> prompts = new ArrayList<>(2 * b), completions = new ArrayList<>(2 * b);
+        for (int i : idx) {
+            prompts.add(pairs.get(i).prompt());
+            completions.add(pairs.get(i).chosen());
+        }
+        for (int i : idx) {
+            prompts.add(pairs.get(i).prompt());
+            completions.add(pairs.get(i).rejected());
+        }
+        SequenceBatch batch = SequenceBatch.of(prompts, completions);
+        Var hidden = policy.hidden(batch.ids(), batch.mask(), batch.batch(), batch.seq());
+        Var logps = LmHeadLogProbs.apply(hidden, policy.lmHead(), batch.targets(), null);
+        float[] lp = logps.value().toArray();
+
+        SpaRefinement.Decision decision = null;
+        double[] margins = null;
+        if (refinement != null) {
+            double[] g = extrapolated(batch, hidden, lp);
+            margins = new double[b];
+            for (int k = 0; k < b; k++) {
+                int i = idx[k];
+                margins[k] = refinement.margin(g[k], g[b + k], ref.chosen()[i], ref.rejected()[i]);
+            }
+            decision = refinement.decide(margins, step.number(), total);
+        }
+
+        float[] grad = new float[2 * b];
+        double loss = 0, rc = 0, rr = 0, acc = 0, lc = 0, lr = 0;
+        for (int k = 0; k < b; k++) {
+            TokenizedPair t = pairs.get(idx[k]);
+            PreferenceLoss.Pair p = new PreferenceLoss.Pair(lp[k], lp[b + k], ref.chosen()[t.index()], ref.rejected()[t.index()],
+                    t.chosen().length, t.rejected().length);
+            PreferenceLoss.Value v = switch (o.loss()) {
+                case SIGMOID -> PreferenceLoss.smoothed(p, o.beta(), 0);
+                case CDPO -> PreferenceLoss.smoothed(p, o.beta(), o.labelSmoothing());
+                case IPO -> PreferenceLoss.ipo(p, o.beta());
+                case SPA -> PreferenceLoss.spa(p, o.beta(), decision.alpha(), decision.confident()[k]);
+            };
+            loss += v.loss();
+            grad[k] = (float) (v.dChosen() / b);
+            grad[b + k] = (float) (v.dRejected() / b);
+            double chosenReward = o.beta() * (p.policyChosen() - p.refChosen()), rejectedReward = o.beta() * (p.policyRejected() - p.refRejected());
+            rc += chosenReward;
+            rr += rejectedReward;
+            acc += chosenReward > rejectedReward ? 1 : 0;
+            lc += p.policyChosen();
+            lr += p.policyRejected();
+        }
+        loss /= b;
+        if (!Double.isFinite(loss)) {
+            tape.clear();
+            throw diverged(step.number() + 1, "the loss is " + loss);
+        }
+        tape.backward(logps, Tensor.of(grad, 2 * b));
+        avg.add("loss", loss);
+        avg.add("rewards/chosen", rc / b);
+        avg.add("rewards/rejected", rr / b);
+        avg.add("rewards/accuracies", acc / b);
+        avg.add("rewards/margins", (rc - rr) / b);
+        avg.add("logps/chosen", lc / b);
+        avg.add("logps/rejected", lr / b);
+        if (decision != null) {
+            avg.add("spa/threshold", decision.threshold());
+            avg.add("spa/confident_fraction", decision.confidentFraction());
+            avg.add("spa/alpha", decision.alpha());
+            for (int k = 0; k < b; k++) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("index", idx[k]);
+                row.put("step", step.number() + 1);
+                row.put("margin", margins[k]);
+                row.put("threshold", decision.threshold());
+                row.put("confident", decision.confident()[k]);
+                row.put("alpha", decision.alpha());
+                pairLog.record(row);
+            }
+        }
+    }
+
+    /** log p_g of every row: the policy's own log-probs when λ = 0, else DND's extrapolation against the reference. */
+    private double[] extrapolated(SequenceBatch batch, Var hidden, float[] lp) {
+        if (referenceModel == null) {
+            double[] g = new double[lp.length];
+            for (int i = 0; i < lp.length; i++) g[i] = lp[i];
+            return g;
+        }
+        try (NoGrad _ = NoGrad.enter()) {
+            Var refHidden = referenceModel.hidden(batch.ids(), batch.mask(), batch.batch(), batch.seq());
+            return ExtrapolatedLogProbs.compute(hidden.value(), policy.lmHead().value(), refHidden.value(), referenceModel.lmHead().value(),
+                    batch.targets(), o.spaLambda());
+        }
+    }
+
+    /** Saves the parameters as they were before the failing step (nothing was updated) and builds the error. */
+    private TrainingDivergedException diverged(int step, String what) {
+        Path dir = workDir.resolve(LAST_GOOD_DIR);
+        policy.zeroGrad();
+        ModelOutput.save(policy, dir, null, null);
+        return new TrainingDivergedException(step, what, dir);
+    }
+}

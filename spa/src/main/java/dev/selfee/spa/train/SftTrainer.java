@@ -1,0 +1,136 @@
+package dev.selfee.spa.train;
+
+import dev.selfee.engine.Tensor;
+import dev.selfee.engine.autograd.Parameter;
+import dev.selfee.engine.autograd.Tape;
+import dev.selfee.engine.autograd.Var;
+import dev.selfee.engine.model.LlamaModel;
+import dev.selfee.engine.model.SequenceBatch;
+import dev.selfee.engine.ops.LmHeadLogProbs;
+import dev.selfee.engine.optim.GradientAccumulation;
+import dev.selfee.engine.optim.Optimizer;
+import dev.selfee.spa.Progress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalDouble;
+
+/**
+ * Supervised fine-tuning on completions only: the loss of an optimiser step is the mean negative
+ * log-likelihood of the completion tokens of all its micro-batches (prompt tokens carry HF's
+ * ignore index) — cross-entropy normalised by the step's token count, as transformers does under
+ * gradient accumulation ({@code num_items_in_batch}) — computed fused with the LM head so
+ * [batch, seq, vocab] logits are never held. With {@code saveSteps} it checkpoints into
+ * {@code workDir}/{@value TrainingCheckpoint#DIR} and resumes from there when run again on the same
+ * inputs. When training diverges the model from before the failing step is saved
+ * in {@code workDir}/{@value DpoTrainer#LAST_GOOD_DIR}.
+ */
+public final class SftTrainer {
+    /** The trained model (the same object as given, trained in place) and what training did. */
+    public record Result(LlamaModel model, TrainingSummary summary) {}
+
+    private SftTrainer() {}
+
+    public static Result train(LlamaModel model, List<TokenizedExample> examples, TrainingOptions o, Path workDir, MetricsSink metrics, Progress progress) {
+        DpoTrainer.requireNonEmpty(examples);
+        checkVocab(model, examples);
+        if (metrics == null) metrics = MetricsSink.NONE;
+        long start = System.nanoTime();
+        TrainingPlan plan = new TrainingPlan(examples.size(), o);
+        int total = plan.totalSteps();
+        List<Parameter> params = new ArrayList<>(model.parameters().values());
+        Optimizer optimizer = o.optimizer(params, total);
+        GradientAccumulation accumulation = new GradientAccumulation(optimizer, o.gradientAccumulationSteps(), o.maxGradNorm());
+        String fingerprint = o.saveSteps() > 0 ? TrainingCheckpoint.fingerprint("sft", o.toString(), dataHash(examples), ReferenceLogps.modelHash(model)) : null;
+        TrainingCheckpoint.State resumed = o.saveSteps() > 0 ? TrainingCheckpoint.resume(workDir, fingerprint, model, optimizer) : null;
+        int done = resumed == null ? 0 : resumed.step();
+        metrics.resumeAt(done);
+        model.zeroGrad();
+        double lossSum = resumed == null ? 0 : resumed.lossSum(), epoch = 0;
+        Map<String, Object> last = Map.of();
+        try (Tape tape = Tape.start()) {
+            for (TrainingPlan.Step step : plan.steps().subList(done, total)) {
+                double lr = optimizer.learningRate();
+                List<int[]> micro = step.microBatches();
+                long stepTokens = 0;
+                for (int[] idx : micro) for (int i : idx) stepTokens += examples.get(i).completion().length;
+                double nll = 0;
+                OptionalDouble norm = OptionalDouble.empty();
+                for (int m = 0; m < micro.size(); m++) {
+                    int[] idx = micro.get(m);
+                    List<int[]> prompts = new ArrayList<>(), completions = new ArrayList<>();
+                    for (int i : idx) {
+                        prompts.add(examples.get(i).prompt());
+                        completions.add(examples.get(i).completion());
+                    }
+                    SequenceBatch batch = SequenceBatch.of(prompts, completions);
+                    Var logps = LmHeadLogProbs.apply(model.hidden(batch.ids(), batch.mask(), batch.batch(), batch.seq()), model.lmHead(), batch.targets(), null);
+                    double part = 0;
+                    for (float v : logps.value().toArray()) part -= v;
+                    if (!Double.isFinite(part)) {
+                        tape.clear();
+                        throw diverged(model, workDir, step.number() + 1, "the loss is " + part / stepTokens);
+                    }
+                    nll += part;
+                    // d loss / d log p = −1 / (the step's tokens), times the micro-batch count that accumulation divides by again
+                    tape.backward(logps, Tensor.full((float) (-micro.size() / (double) stepTokens), idx.length));
+                    try {
+                        norm = accumulation.afterBackward();
+                        if (m == micro.size() - 1 && norm.isEmpty()) norm = accumulation.flush();
+                    } catch (ArithmeticException e) {
+                        throw diverged(model, workDir, step.number() + 1, "the gradient norm is not finite (" + e.getMessage() + ")");
+                    }
+                }
+                double loss = nll / stepTokens;
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("step", step.number() + 1);
+                row.put("epoch", step.epoch());
+                row.put("loss", loss);
+                row.put("grad_norm", norm.orElse(Double.NaN));
+                row.put("learning_rate", lr);
+                metrics.record(row);
+                lossSum += loss;
+                last = row;
+                epoch = step.epoch();
+                if (progress != null) progress.update(step.number() + 1, String.format(Locale.ROOT, "loss %.4f", loss));
+                int stepsDone = step.number() + 1;
+                if (o.saveSteps() > 0 && stepsDone % o.saveSteps() == 0 && stepsDone < total) {
+                    TrainingCheckpoint.save(workDir, fingerprint, model, optimizer, new TrainingCheckpoint.State(stepsDone, lossSum, new double[0]));
+                }
+            }
+        }
+        if (o.saveSteps() > 0) TrainingCheckpoint.delete(workDir);
+        return new Result(model, new TrainingSummary(total, epoch, lossSum / total, last, (System.nanoTime() - start) / 1e9));
+    }
+
+    /** SHA-256 of the examples' token ids. */
+    static String dataHash(List<TokenizedExample> examples) {
+        List<TokenizedPair> asPairs = new ArrayList<>();
+        for (TokenizedExample e : examples) asPairs.add(new TokenizedPair(e.index(), e.prompt(), e.completion(), e.completion()));
+        return ReferenceLogps.dataHash(asPairs);
+    }
+
+    static void checkVocab(LlamaModel model, List<TokenizedExample> examples) {
+        int vocab = model.config().vocabSize();
+        for (TokenizedExample e : examples) {
+            for (int[] ids : new int[][] {e.prompt(), e.completion()}) {
+                for (int id : ids) {
+                    if (id < 0 || id >= vocab) {
+                        throw new IllegalArgumentException("example " + e.index() + ": token id " + id + " is outside the model's vocabulary [0, " + vocab
+                                + "); the tokenizer does not match the model");
+                    }
+                }
+            }
+        }
+    }
+
+    private static TrainingDivergedException diverged(LlamaModel model, Path workDir, int step, String what) {
+        Path dir = workDir.resolve(DpoTrainer.LAST_GOOD_DIR);
+        model.zeroGrad();
+        ModelOutput.save(model, dir, null, null);
+        return new TrainingDivergedException(step, what, dir);
+    }
+}
