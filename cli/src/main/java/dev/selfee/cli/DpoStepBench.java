@@ -38,11 +38,10 @@ final class DpoStepBench implements Runnable {
         int total = warmup + steps, n = batchSize * total;
         List<JsonlFile.Line> lines = JsonlFile.read(data);
         if (lines.size() < n) throw new IllegalArgumentException(data + ": " + lines.size() + " pairs, but " + n + " are needed");
-        Integer eos = ModelInputs.eos(model);
+        ModelInputs inputs = new ModelInputs(model);
         List<TokenizedPair> pairs = new ArrayList<>(n);
         for (JsonlFile.Line l : lines.subList(0, n)) {
-            pairs.add(new TokenizedPair(pairs.size(), ModelInputs.promptIds(l), LogprobsCommand.withEos(ModelInputs.ids(l, "chosen"), eos),
-                    LogprobsCommand.withEos(ModelInputs.ids(l, "rejected"), eos)));
+            pairs.add(new TokenizedPair(pairs.size(), inputs.prompt(l), inputs.completion(l, "chosen"), inputs.completion(l, "rejected")));
         }
         LlamaModel policy = LlamaCheckpoint.load(model);
         DpoOptions options = DpoOptions.defaults().withTraining(DpoOptions.defaults().training().withBatchSize(batchSize).withMaxSteps(total));

@@ -29,11 +29,11 @@ final class ScoreBench implements Runnable {
         if (threads != null) Parallel.setThreads(threads);
         List<int[]> prompts = new ArrayList<>(), completions = new ArrayList<>();
         for (JsonlFile.Line l : JsonlFile.read(data)) {
-            int[] p = ModelInputs.promptIds(l);
+            int[] p = l.ids("prompt_ids");
             if (p.length == 0) throw l.error("field 'prompt_ids' is empty; a completion is scored given at least one token");
-            for (String f : l.has("chosen_ids") ? new String[] {"chosen", "rejected"} : new String[] {"completion"}) {
+            for (String f : l.has("chosen_ids") ? new String[] {"chosen_ids", "rejected_ids"} : new String[] {"completion_ids"}) {
                 prompts.add(p);
-                completions.add(ModelInputs.ids(l, f));
+                completions.add(l.ids(f));
             }
         }
         LlamaModel m = LlamaCheckpoint.load(model);
