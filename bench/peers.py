@@ -36,7 +36,6 @@ CACHE = BENCH / ".cache"
 SELFEE = str(ROOT / "selfee")
 PY = sys.executable
 PAIRS = ["gemm", "train-step", "dpo", "generate", "score", "tokenize", "memory"]
-THREADS = "2"
 
 
 @dataclass
@@ -125,7 +124,7 @@ def summarise(case: Case, sides: dict) -> dict:
     row = {"id": case.id, "pair": case.pair, "work": case.work, "metric": case.metric, "unit": case.unit,
            "higher_is_better": True, "peer_name": case.peer_name, "target": case.target,
            "selfee_command": " ".join(map(str, case.selfee)).replace(str(ROOT) + "/", ""),
-           "peer_command": " ".join(map(str, case.peer)).replace(str(ROOT) + "/", "").replace(PY, "python")}
+           "peer_command": " ".join(map(str, case.peer)).replace(PY, "python").replace(str(ROOT) + "/", "")}
     for name, s in sides.items():
         row[name] = {"stats": stats(s.values), "peak_rss_mb": stats(s.rss_mb), "errors": s.errors, "runs": s.lines}
     if case.missing:
@@ -142,7 +141,7 @@ def summarise(case: Case, sides: dict) -> dict:
 
 def memory_row(dpo: dict, target: float) -> dict:
     """Peak RSS of the DPO runs, as its own row: lower is better."""
-    row = {"id": "memory", "pair": "memory", "work": "peak RSS of the " + dpo["work"] + " process", "metric": "peak_rss_mb",
+    row = {"id": dpo["id"].replace("dpo", "memory"), "pair": "memory", "work": "peak resident memory of the whole DPO run (model, reference log-probs, steps) above", "metric": "peak_rss_mb",
            "unit": "MB", "higher_is_better": False, "peer_name": dpo["peer_name"], "target": target,
            "selfee_command": dpo["selfee_command"], "peer_command": dpo["peer_command"]}
     for name in ("selfee", "peer"):
@@ -176,19 +175,19 @@ def selfee_has(subcommand: str) -> bool:
     return any(line.split()[:1] == [subcommand] for line in usage.splitlines())
 
 
-def cases(selected: set, quick: bool) -> list:
+def cases(selected: set, quick: bool, threads: int) -> list:
     out = []
-    t = THREADS
+    t = str(threads)
     if "gemm" in selected:
         n, sec = ("512", "1") if quick else ("1024", "3")
-        out.append(Case("gemm", "gemm", f"fp32 GEMM {n}³ (C = A·B), {t} threads", "gflops", "GFLOP/s", "torch.matmul",
+        out.append(Case(f"gemm-t{t}", "gemm", f"fp32 GEMM {n}³ (C = A·B), {t} threads", "gflops", "GFLOP/s", "torch.matmul",
                         [SELFEE, "bench", "gemm", "--size", n, "--threads", t, "--seconds", sec],
                         [PY, BENCH / "torch_gemm.py", "--size", n, "--threads", t, "--trans", "nn", "--seconds", sec], 1.5))
     if "train-step" in selected:
         shapes = [("llama-25m", "1", "64", "2")] if quick else [("llama-25m", "4", "256", "3"), ("llama-100m", "1", "256", "3")]
         for cfg, b, seq, steps in shapes:
             args = ["--config", BENCH / "configs" / f"{cfg}.json", "--batch-size", b, "--seq-len", seq, "--steps", steps, "--threads", t]
-            out.append(Case(f"train-step-{cfg}", "train-step",
+            out.append(Case(f"train-step-{cfg}-t{t}", "train-step",
                             f"training step (forward + backward + AdamW), {cfg}, batch {b} x seq {seq}, {t} threads",
                             "tokens_per_s", "tokens/s", "transformers LlamaForCausalLM, torch eager",
                             [SELFEE, "bench", "train-step", *args], [PY, ROOT / "tools" / "bench_train_step_torch.py", *args], 1.5))
@@ -198,7 +197,7 @@ def cases(selected: set, quick: bool) -> list:
     if selected & {"dpo", "memory"}:
         b, warm, steps = ("2", "1", "2") if quick else ("4", "2", "5")
         args = ["--model", model, "--data", pairs, "--batch-size", b, "--warmup", warm, "--steps", steps, "--threads", t]
-        out.append(Case("dpo", "dpo", f"DPO step (sigmoid, AdamW, reference log-probs precomputed), llama-25m, {b} pairs per step, {t} threads",
+        out.append(Case(f"dpo-t{t}", "dpo", f"DPO step (sigmoid, AdamW, reference log-probs precomputed), llama-25m, {b} pairs per step, {t} threads",
                         "steps_per_s", "steps/s", "TRL DPOTrainer",
                         [SELFEE, "bench", "dpo-step", *args], [PY, BENCH / "trl_dpo_step.py", *args], 2.0,
                         missing=None if selfee_has("dpo-step") else "not yet measured: selfee dpo trainer missing"))
@@ -206,12 +205,12 @@ def cases(selected: set, quick: bool) -> list:
         new = "32" if quick else "128"
         for b in ("1", "8"):
             args = ["--model", model, "--batch-size", b, "--prompt-len", "32", "--max-new-tokens", new, "--runs", "1" if quick else "2", "--threads", t]
-            out.append(Case(f"generate-b{b}", "generate", f"greedy generation with KV cache, llama-25m, batch {b}, 32-token prompts, {new} new tokens, {t} threads",
+            out.append(Case(f"generate-b{b}-t{t}", "generate", f"greedy generation with KV cache, llama-25m, batch {b}, 32-token prompts, {new} new tokens, {t} threads",
                             "tokens_per_s", "tokens/s", "transformers generate",
                             [SELFEE, "bench", "generate", *args], [PY, ROOT / "tools" / "bench_generate_torch.py", *args], 2.0 if b == "1" else None))
     if "score" in selected:
         args = ["--model", model, "--data", pairs, "--batch-size", "8", "--runs", "1", "--threads", t]
-        out.append(Case("score", "score", f"log-prob scoring of {32 if quick else 256} pairs (both completions), llama-25m, batches of 8, {t} threads",
+        out.append(Case(f"score-t{t}", "score", f"log-prob scoring of {32 if quick else 256} pairs (both completions), llama-25m, batches of 8, {t} threads",
                         "tokens_per_s", "tokens/s", "transformers forward + log-softmax gather",
                         [SELFEE, "bench", "score", *args], [PY, BENCH / "torch_score.py", *args], 1.5, check="logp_sum"))
     if "tokenize" in selected:
@@ -277,7 +276,11 @@ def markdown(result: dict) -> str:
            f"{m['jdk']}; Python {m['python']}, torch {m['torch']}, transformers {m['transformers']}, trl {m['trl']}, tokenizers {m['tokenizers']}.", "",
            f"Load average (1, 5, 15 min) at the start: {load['start']}, at the end: {load['end']}. "
            "When it exceeds the core count, other processes shared the CPUs during the run: absolute numbers are then low and noisy, "
-           "and the ratios (both sides measured back to back, alternating which goes first) are the figures to read.", "",
+           "and the ratios (both sides measured back to back, alternating which goes first) are the figures to read. "
+           "Contention hurts the sides unequally, though: torch runs each op as an OpenMP parallel region whose threads meet at a barrier, "
+           "so when one of its threads is descheduled every small op waits for it, and torch's multi-threaded numbers collapse "
+           "far more than single-threaded ones (compare a `--threads 1` run).", "",
+           f"Threads per side: {result.get('threads', 2)} (the tokenizers always use 1).", "",
            "Each side measures itself after its own warm-up (JVM start, Python imports and model loading excluded) and reports its median; "
            "the table gives the median (min–max) of those over the rounds, and the ratio selfee / peer of the medians "
            "(for memory, lower is better: the ratio should be at most the target).", "",
@@ -304,7 +307,8 @@ def main() -> None:
     ap.add_argument("pairs", nargs="*", metavar="PAIR", help="some of: " + " ".join(PAIRS) + " (default: all)")
     ap.add_argument("--quick", action="store_true", help="small sizes and one round: checks that the harness works")
     ap.add_argument("--rounds", type=int, help="rounds per pair (default 3, 1 with --quick)")
-    ap.add_argument("--timeout", type=float, default=600, help="seconds one command may run (default 600)")
+    ap.add_argument("--threads", type=int, default=2, help="threads each side may use (default 2; the tokenizers use 1)")
+    ap.add_argument("--timeout", type=float, default=300, help="seconds one command may run; a run past it counts as failed (default 300)")
     a = ap.parse_args()
     unknown = [p for p in a.pairs if p not in PAIRS]
     if unknown:
@@ -316,13 +320,13 @@ def main() -> None:
     load_start = " ".join(f"{x:.2f}" for x in os.getloadavg())
     log(f"load average {load_start}; {os.cpu_count()} cores")
     rows = []
-    for case in cases(selected, a.quick):
+    for case in cases(selected, a.quick, a.threads):
         log(f"{case.id}: {case.work}")
         rows.append(measure(case, rounds, a.timeout))
         if case.pair == "dpo" and "memory" in selected:
             rows.append(memory_row(rows[-1], 0.7))
     result = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "quick": a.quick,
-              "rounds": rounds, "wall_s": round(time.monotonic() - start, 1),
+              "rounds": rounds, "threads": a.threads, "wall_s": round(time.monotonic() - start, 1),
               "load": {"start": load_start, "end": " ".join(f"{x:.2f}" for x in os.getloadavg())},
               "machine": machine(), "rows": rows}
     target = CACHE / "results-quick" if a.quick else BENCH / "results"
