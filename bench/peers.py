@@ -11,8 +11,9 @@ warm-up (JVM start, Python imports and model loading are not timed) and reports 
 table gives the median, min and max of those over the rounds, and the ratio selfee / peer of the
 medians. Peak memory is each process's maximum resident set size, from the kernel's accounting.
 
-A full run writes bench/results.json and bench/results.md (rows of pairs not run this time are kept
-from the previous file); --quick writes bench/.cache/results-quick.{json,md}.
+A full run writes bench/results.json and bench/results.md (rows it did not measure, of other pairs or
+another --threads, are kept from the previous file, marked with their date); --quick writes
+bench/.cache/results-quick.{json,md}.
 """
 import argparse
 import datetime
@@ -184,7 +185,7 @@ def cases(selected: set, quick: bool, threads: int) -> list:
                         [SELFEE, "bench", "gemm", "--size", n, "--threads", t, "--seconds", sec],
                         [PY, BENCH / "torch_gemm.py", "--size", n, "--threads", t, "--trans", "nn", "--seconds", sec], 1.5))
     if "train-step" in selected:
-        shapes = [("llama-25m", "1", "64", "2")] if quick else [("llama-25m", "4", "256", "3"), ("llama-100m", "1", "256", "3")]
+        shapes = [("llama-25m", "1", "64", "2")] if quick else [("llama-25m", "4", "256", "3"), ("llama-100m", "1", "256", "2")]
         for cfg, b, seq, steps in shapes:
             args = ["--config", BENCH / "configs" / f"{cfg}.json", "--batch-size", b, "--seq-len", seq, "--steps", steps, "--threads", t]
             out.append(Case(f"train-step-{cfg}-t{t}", "train-step",
@@ -289,7 +290,8 @@ def markdown(result: dict) -> str:
         ratio = "—" if r["ratio"] is None else f"{r['ratio']:.2f}×"
         target = "—" if r["target"] is None else (f"≤ {r['target']}×" if not r["higher_is_better"] else f"≥ {r['target']}×")
         met = "" if r["meets_target"] is None else ("yes" if r["meets_target"] else "**no**")
-        out.append(f"| {r['pair']} | {r['work']} | {r['unit']} | {cell(r, 'selfee')} | {r['peer_name']}: {cell(r, 'peer')} | {ratio} | {target} | {met} |")
+        work = r["work"] + (f" (measured in an earlier run, {r['measured']['date']}, load {r['measured']['load']['start']})" if r.get("measured") else "")
+        out.append(f"| {r['pair']} | {work} | {r['unit']} | {cell(r, 'selfee')} | {r['peer_name']}: {cell(r, 'peer')} | {ratio} | {target} | {met} |")
     out += ["", "Same work on both sides:", ""]
     for r in rows:
         if r.get("check"):
@@ -331,7 +333,7 @@ def main() -> None:
               "machine": machine(), "rows": rows}
     target = CACHE / "results-quick" if a.quick else BENCH / "results"
     json_file, md_file = target.with_suffix(".json"), target.with_suffix(".md")
-    if not a.quick and a.pairs and json_file.exists():  # a partial run replaces its own rows only
+    if not a.quick and json_file.exists():  # rows this run did not measure (other pairs, other --threads) are kept
         old = json.loads(json_file.read_text())
         ids = {r["id"] for r in rows}
         kept = [r for r in old.get("rows", []) if r["id"] not in ids]

@@ -7,6 +7,7 @@
 #   bench/peers.sh --quick              small sizes, 1 round: a sanity run of the harness
 #   bench/peers.sh gemm train-step      only these pairs (gemm train-step dpo generate score tokenize memory)
 #   bench/peers.sh --rounds 5 score     more rounds
+#   bench/peers.sh --threads 1          one thread per side (fairer on a machine other work keeps busy)
 #
 # The peers run in a Python venv, bench/.venv, created on first use from the pip index named by
 # PEERS_INDEX_URL and PEERS_EXTRA_INDEX_URL (a local mirror by default); PYTHON=path/to/python uses an
