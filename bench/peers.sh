@@ -3,7 +3,7 @@
 # on this machine, back to back (alternating which side runs first), with warm-up and repeated rounds.
 # Writes bench/results.md and bench/results.json (a --quick run writes bench/.cache/results-quick.*).
 #
-#   bench/peers.sh                      every pair, full sizes, 3 rounds (under 20 minutes on 2 cores)
+#   bench/peers.sh                      every pair, full sizes, 3 rounds (meant to fit 20 minutes on an idle 2-core machine)
 #   bench/peers.sh --quick              small sizes, 1 round: a sanity run of the harness
 #   bench/peers.sh gemm train-step      only these pairs (gemm train-step dpo generate score tokenize memory)
 #   bench/peers.sh --rounds 5 score     more rounds
