@@ -179,9 +179,10 @@ def selfee_has(subcommand: str) -> bool:
 def cases(selected: set, quick: bool, threads: int) -> list:
     out = []
     t = str(threads)
+    ts = f"{t} thread" + ("s" if threads != 1 else "")
     if "gemm" in selected:
         n, sec = ("512", "1") if quick else ("1024", "3")
-        out.append(Case(f"gemm-t{t}", "gemm", f"fp32 GEMM {n}³ (C = A·B), {t} threads", "gflops", "GFLOP/s", "torch.matmul",
+        out.append(Case(f"gemm-t{t}", "gemm", f"fp32 GEMM {n}³ (C = A·B), {ts}", "gflops", "GFLOP/s", "torch.matmul",
                         [SELFEE, "bench", "gemm", "--size", n, "--threads", t, "--seconds", sec],
                         [PY, BENCH / "torch_gemm.py", "--size", n, "--threads", t, "--trans", "nn", "--seconds", sec], 1.5))
     if "train-step" in selected:
@@ -189,7 +190,7 @@ def cases(selected: set, quick: bool, threads: int) -> list:
         for cfg, b, seq, steps in shapes:
             args = ["--config", BENCH / "configs" / f"{cfg}.json", "--batch-size", b, "--seq-len", seq, "--steps", steps, "--threads", t]
             out.append(Case(f"train-step-{cfg}-t{t}", "train-step",
-                            f"training step (forward + backward + AdamW), {cfg}, batch {b} x seq {seq}, {t} threads",
+                            f"training step (forward + backward + AdamW), {cfg}, batch {b} x seq {seq}, {ts}",
                             "tokens_per_s", "tokens/s", "transformers LlamaForCausalLM, torch eager",
                             [SELFEE, "bench", "train-step", *args], [PY, ROOT / "tools" / "bench_train_step_torch.py", *args], 1.5))
     if selected & {"dpo", "memory", "generate", "score"}:
@@ -198,7 +199,7 @@ def cases(selected: set, quick: bool, threads: int) -> list:
     if selected & {"dpo", "memory"}:
         b, warm, steps = ("2", "1", "2") if quick else ("4", "2", "5")
         args = ["--model", model, "--data", pairs, "--batch-size", b, "--warmup", warm, "--steps", steps, "--threads", t]
-        out.append(Case(f"dpo-t{t}", "dpo", f"DPO step (sigmoid, AdamW, reference log-probs precomputed), llama-25m, {b} pairs per step, {t} threads",
+        out.append(Case(f"dpo-t{t}", "dpo", f"DPO step (sigmoid, AdamW, reference log-probs precomputed), llama-25m, {b} pairs per step, {ts}",
                         "steps_per_s", "steps/s", "TRL DPOTrainer",
                         [SELFEE, "bench", "dpo-step", *args], [PY, BENCH / "trl_dpo_step.py", *args], 2.0,
                         missing=None if selfee_has("dpo-step") else "not yet measured: selfee dpo trainer missing"))
@@ -206,12 +207,12 @@ def cases(selected: set, quick: bool, threads: int) -> list:
         new = "32" if quick else "128"
         for b in ("1", "8"):
             args = ["--model", model, "--batch-size", b, "--prompt-len", "32", "--max-new-tokens", new, "--runs", "1" if quick else "2", "--threads", t]
-            out.append(Case(f"generate-b{b}-t{t}", "generate", f"greedy generation with KV cache, llama-25m, batch {b}, 32-token prompts, {new} new tokens, {t} threads",
+            out.append(Case(f"generate-b{b}-t{t}", "generate", f"greedy generation with KV cache, llama-25m, batch {b}, 32-token prompts, {new} new tokens, {ts}",
                             "tokens_per_s", "tokens/s", "transformers generate",
                             [SELFEE, "bench", "generate", *args], [PY, ROOT / "tools" / "bench_generate_torch.py", *args], 2.0 if b == "1" else None))
     if "score" in selected:
         args = ["--model", model, "--data", pairs, "--batch-size", "8", "--runs", "1", "--threads", t]
-        out.append(Case(f"score-t{t}", "score", f"log-prob scoring of {32 if quick else 256} pairs (both completions), llama-25m, batches of 8, {t} threads",
+        out.append(Case(f"score-t{t}", "score", f"log-prob scoring of {32 if quick else 256} pairs (both completions), llama-25m, batches of 8, {ts}",
                         "tokens_per_s", "tokens/s", "transformers forward + log-softmax gather",
                         [SELFEE, "bench", "score", *args], [PY, BENCH / "torch_score.py", *args], 1.5, check="logp_sum"))
     if "tokenize" in selected:
@@ -297,9 +298,14 @@ def markdown(result: dict) -> str:
         if r.get("check"):
             c = r["check"]
             out.append(f"- {r['id']}: `{c['key']}` {'agrees' if c['same'] else 'DIFFERS'} (selfee {', '.join(c['selfee'])}; peer {', '.join(c['peer'])})")
+    batch = [(r["id"], statistics.median(x["mb_per_s_batch"] for x in r["peer"]["runs"])) for r in rows
+             if r["pair"] == "tokenize" and r["peer"].get("runs") and "mb_per_s_batch" in r["peer"]["runs"][0]]
+    if batch:
+        out += ["", "HF tokenizers without a Python call per line (one `encode_batch` over all lines, still one thread), for reference: "
+                + "; ".join(f"{i}: {v:.2f} MB/s" for i, v in batch) + "."]
     out += ["", "Commands (each round runs both; paths relative to the repository root, `python` is the peers' venv):", ""]
     for r in rows:
-        if r["id"] != "memory":
+        if r["pair"] != "memory":
             out.append(f"- {r['id']}: `{r['selfee_command']}` vs `{r['peer_command']}`")
     return "\n".join(out) + "\n"
 
@@ -310,12 +316,16 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="small sizes and one round: checks that the harness works")
     ap.add_argument("--rounds", type=int, help="rounds per pair (default 3, 1 with --quick)")
     ap.add_argument("--threads", type=int, default=2, help="threads each side may use (default 2; the tokenizers use 1)")
+    ap.add_argument("--render", action="store_true", help="only rewrite bench/results.md from bench/results.json")
     ap.add_argument("--timeout", type=float, default=300, help="seconds one command may run; a run past it counts as failed (default 300)")
     a = ap.parse_args()
     unknown = [p for p in a.pairs if p not in PAIRS]
     if unknown:
         ap.error(f"unknown pair {', '.join(unknown)}; choose from {' '.join(PAIRS)}")
     selected = set(a.pairs or PAIRS)
+    if a.render:
+        (BENCH / "results.md").write_text(markdown(json.loads((BENCH / "results.json").read_text())))
+        return
     rounds = a.rounds or (1 if a.quick else 3)
     CACHE.mkdir(exist_ok=True)
     start = time.monotonic()
