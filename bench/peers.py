@@ -279,6 +279,15 @@ def best_ratio(row: dict) -> float | None:
     return round(a[key] / b[key], 3)
 
 
+def met_text(median_met: bool, best: str, row: dict) -> str:
+    """yes or no when the median and the best-round ratios agree on the target; unclear when other load split them."""
+    b = best_ratio(row)
+    best_met = b is not None and (b >= row["target"] if row["higher_is_better"] else b <= row["target"])
+    if median_met == best_met:
+        return "yes" if median_met else "**no**"
+    return "unclear (noisy)"
+
+
 def markdown(result: dict) -> str:
     m, rows = result["machine"], result["rows"]
     load = result["load"]
@@ -297,14 +306,15 @@ def markdown(result: dict) -> str:
            "Each side measures itself after its own warm-up (JVM start, Python imports and model loading excluded) and reports its median; "
            "the table gives the median (min–max) of those over the rounds, and the ratio selfee / peer of the medians "
            "(for memory, lower is better: the ratio should be at most the target). "
-           "Best ratio compares each side's best round, the one least disturbed by other load.", "",
+           "Best ratio compares each side's best round, the one least disturbed by other load; "
+           "Met says yes or no when both ratios agree on the target, unclear when they do not.", "",
            "| Pair | Work | Unit | selfee | peer | Ratio | Best ratio | Target | Met |", "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         ratio = "—" if r["ratio"] is None else f"{r['ratio']:.2f}×"
         best = best_ratio(r)
         best = "—" if best is None else f"{best:.2f}×"
         target = "—" if r["target"] is None else (f"≤ {r['target']}×" if not r["higher_is_better"] else f"≥ {r['target']}×")
-        met = "" if r["meets_target"] is None else ("yes" if r["meets_target"] else "**no**")
+        met = "" if r["meets_target"] is None else met_text(r["meets_target"], best, r)
         work = r["work"].replace(" 1 threads", " 1 thread") + (f" (measured in an earlier run, {r['measured']['date']}, load {r['measured']['load']['start']})" if r.get("measured") else "")
         out.append(f"| {r['pair']} | {work} | {r['unit']} | {cell(r, 'selfee')} | {r['peer_name']}: {cell(r, 'peer')} | {ratio} | {best} | {target} | {met} |")
     out += ["", "Same work on both sides:", ""]
