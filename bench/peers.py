@@ -288,6 +288,15 @@ def met_text(median_met: bool, best: str, row: dict) -> str:
     return "unclear (noisy)"
 
 
+def slower_with_more_threads(row: dict, rows: list) -> bool:
+    """True when the peer did the same work slower on more threads than on one: contention, not the engines, set that ratio."""
+    if not row["higher_is_better"] or not row["id"].endswith(tuple(f"-t{n}" for n in range(2, 65))):
+        return False
+    one = next((r for r in rows if r["id"] == row["id"].rsplit("-t", 1)[0] + "-t1"), None)
+    mine, theirs = row["peer"]["stats"], one and one["peer"]["stats"]
+    return bool(mine and theirs and mine["max"] < theirs["median"])
+
+
 def markdown(result: dict) -> str:
     m, rows = result["machine"], result["rows"]
     load = result["load"]
@@ -307,7 +316,9 @@ def markdown(result: dict) -> str:
            "the table gives the median (min–max) of those over the rounds, and the ratio selfee / peer of the medians "
            "(for memory, lower is better: the ratio should be at most the target). "
            "Best ratio compares each side's best round, the one least disturbed by other load; "
-           "Met says yes or no when both ratios agree on the target, unclear when they do not.", "",
+           "Met says yes or no when both ratios agree on the target, unclear when they do not, "
+           "or when even the peer's best multi-threaded round was slower than its median on one thread for the same work "
+           "(then contention, not the engines, set the ratio).", "",
            "| Pair | Work | Unit | selfee | peer | Ratio | Best ratio | Target | Met |", "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         ratio = "—" if r["ratio"] is None else f"{r['ratio']:.2f}×"
@@ -315,6 +326,8 @@ def markdown(result: dict) -> str:
         best = "—" if best is None else f"{best:.2f}×"
         target = "—" if r["target"] is None else (f"≤ {r['target']}×" if not r["higher_is_better"] else f"≥ {r['target']}×")
         met = "" if r["meets_target"] is None else met_text(r["meets_target"], best, r)
+        if met and slower_with_more_threads(r, rows):
+            met = "unclear (peer slower on more threads)"
         work = r["work"].replace(" 1 threads", " 1 thread") + (f" (measured in an earlier run, {r['measured']['date']}, load {r['measured']['load']['start']})" if r.get("measured") else "")
         out.append(f"| {r['pair']} | {work} | {r['unit']} | {cell(r, 'selfee')} | {r['peer_name']}: {cell(r, 'peer')} | {ratio} | {best} | {target} | {met} |")
     out += ["", "Same work on both sides:", ""]
