@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
                 TrainTokenizerCommand.class,
                 ConvertCommand.class,
                 GoldJudgeCommand.class,
+                DemoCommand.class,
                 DevicesCommand.class,
                 BenchCommand.class,
                 CommandLine.HelpCommand.class})
