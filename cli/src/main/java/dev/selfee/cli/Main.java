@@ -11,6 +11,9 @@ import picocli.CommandLine.Command;
                 LogprobsCommand.class,
                 SftCommand.class,
                 DpoCommand.class,
+                SpaCommand.class,
+                JudgeCommand.class,
+                EvalCommand.class,
                 TokenizeCommand.class,
                 TrainTokenizerCommand.class,
                 ConvertCommand.class,
@@ -30,6 +33,7 @@ public final class Main implements Runnable {
     /** Runs the command line and returns its exit code; failures print one line, not a stack trace. */
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new Main());
+        SpaCommand.withConfigFlags(cl.getSubcommands().get("spa"));
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             if (System.getenv("SELFEE_DEBUG") != null) ex.printStackTrace();
             String msg = ex.getMessage() == null ? ex.toString() : ex.getMessage();
