@@ -4,8 +4,9 @@ import dev.selfee.spa.judge.JudgingReference;
 
 /**
  * The rows of the benchmark. Iterative methods start from the seed-DPO model and, in each
- * iteration, sample two responses per pool prompt from the current policy, label them, and train
- * one epoch of DPO with the current policy as the reference.
+ * iteration, sample two responses per pool prompt from the current policy, label them (the gold
+ * judge, or the policy itself through the SPA loop), and train one epoch of DPO with the current
+ * policy as the reference.
  */
 public enum DemoMethod {
     SFT("sft", false),

@@ -10,15 +10,13 @@ import dev.selfee.engine.model.LlamaModel;
 import dev.selfee.spa.Progress;
 import dev.selfee.spa.gold.GoldJudge;
 import dev.selfee.spa.gold.GoldPrompt;
-import dev.selfee.spa.judge.ImplicitRewardJudge;
-import dev.selfee.spa.judge.JudgedPair;
-import dev.selfee.spa.judge.JudgingReference;
-import dev.selfee.spa.judge.PairSelection;
-import dev.selfee.spa.loss.PreferenceLoss;
+import dev.selfee.spa.loop.SpaConfig;
+import dev.selfee.spa.loop.SpaLoop;
 import dev.selfee.spa.run.RunDirectory;
 import dev.selfee.spa.train.DpoOptions;
 import dev.selfee.spa.train.DpoTrainer;
 import dev.selfee.spa.train.MetricsFile;
+import dev.selfee.spa.train.ModelOutput;
 import dev.selfee.spa.train.SftTrainer;
 import dev.selfee.spa.train.TokenizedExample;
 import dev.selfee.spa.train.TokenizedPair;
@@ -33,10 +31,12 @@ import java.util.Map;
 
 /**
  * The gold-oracle benchmark end to end, as resumable stages of a {@link RunDirectory}: tokenizer,
- * SFT, the SFT model's evaluation responses and seed samples, then per judge the seed-DPO model and
- * each iterative method's iterations, every model evaluated against the SFT model by the gold
- * judge. A completed stage keeps its model and its results in its summary, so a rerun continues
- * where the last one stopped and reaches the same report.
+ * SFT, the SFT model's evaluation responses and seed samples, the SPA loop's inputs (SFT model,
+ * pool, each judge's gold-labelled seed); then per judge one {@link SpaLoop} run per SPA variant
+ * (in {@code spa-runs/}; its seed DPO is the seed-DPO row and the start of the gold-DPO
+ * iterations), the gold-DPO iterations, and an evaluation stage per model, which also audits the
+ * SPA loop's self-labels against the gold judge. A completed stage keeps its results in its
+ * summary, so a rerun continues where the last one stopped and reaches the same report.
  */
 public final class GoldBenchmark {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -56,37 +56,54 @@ public final class GoldBenchmark {
         this.data = DemoData.generate(config, seed);
     }
 
-    /** Runs (or resumes) every stage for {@code judges} and returns the report. */
+    /** Runs (or resumes) every stage for {@code judges} and returns the report; {@code methods} must include SPA, whose seed DPO is every row's π₀. */
     public DemoReport run(List<GoldJudge> judges, List<DemoMethod> methods) {
+        if (!methods.contains(DemoMethod.SPA)) throw new IllegalArgumentException("the benchmark's rows start from SPA's seed DPO, so SPA must be run");
         long start = System.nanoTime();
         checkSameRun();
         tokenizer = tokenizerStage();
         LlamaModel sft = sftStage();
         sftEval = sftEvalStage(sft);
-        List<List<String>> seedSamples = seedSamplesStage(sft);
+        RunDirectory.Stage inputs = inputsStage(seedSamplesStage(sft));
         DemoReport report = new DemoReport(config, seed, Parallel.threads());
         double labelable = config.poolSize() + config.seedPrompts(); // prompts whose pairs could be labelled
         for (GoldJudge judge : judges) {
-            String j = judge.name().toLowerCase(java.util.Locale.ROOT);
+            String j = name(judge);
             report.addRow(j, DemoMethod.SFT, 0, 0, EvalRow.of(judge, data.testPrompts(), sftEval, sftEval));
-            RunDirectory.Stage seedStage = seedDpoStage(judge, j, sft, seedSamples);
-            double seedLabels = seedStage.summary().get("labelled_pairs").asDouble();
+            Path seedData = inputs.dir().resolve("seed-" + j + ".jsonl");
+            double seedLabels = inputs.summary().get("seed_pairs").get(j).asDouble();
+            Map<DemoMethod, Path> loops = new LinkedHashMap<>();
+            for (DemoMethod m : methods) {
+                if (m.selfLabelled()) loops.put(m, spaLoop(m, inputs, seedData, j));
+            }
+            Path pi0 = loops.get(DemoMethod.SPA).resolve("it0-seed-dpo").resolve(MODEL);
+            RunDirectory.Stage seedStage = evalStage(judge, j + "-seed-dpo", pi0, null);
             report.addRow(j, DemoMethod.SEED_DPO, 0, seedLabels / labelable, evalOf(seedStage));
             for (DemoMethod m : methods) {
                 if (!m.iterative) continue;
                 double labels = seedLabels;
-                Path previous = seedStage.dir().resolve(MODEL);
+                Path previous = pi0;
                 for (int it = 1; it <= config.iterations(); it++) {
-                    RunDirectory.Stage s = iterationStage(judge, j, m, it, previous, sft);
-                    if (m == DemoMethod.GOLD_DPO) labels += s.summary().get("labelled_pairs").asDouble();
+                    RunDirectory.Stage s;
+                    if (m == DemoMethod.GOLD_DPO) {
+                        s = goldIterationStage(judge, j, it, previous);
+                        labels += s.summary().get("labelled_pairs").asDouble();
+                        previous = s.dir().resolve(MODEL);
+                    } else {
+                        Path loop = loops.get(m);
+                        s = evalStage(judge, j + "-" + m.id + "-it" + it, loop.resolve("it" + it + "-train").resolve(MODEL), loop.resolve("it" + it + "-judge"));
+                        report.addIteration(j, m, it, s.summary());
+                    }
                     report.addRow(j, m, it, labels / labelable, evalOf(s));
-                    if (m.selfLabelled()) report.addIteration(j, m, it, s.summary());
-                    previous = s.dir().resolve(MODEL);
                 }
             }
         }
         report.seconds((System.nanoTime() - start) / 1e9);
         return report;
+    }
+
+    private static String name(GoldJudge judge) {
+        return judge.name().toLowerCase(java.util.Locale.ROOT);
     }
 
     /** A run directory belongs to one preset and seed: resuming with others would mix results. */
@@ -164,68 +181,97 @@ public final class GoldBenchmark {
         return readJson(s.dir().resolve("samples.json"), new TypeReference<List<List<String>>>() {});
     }
 
-    private RunDirectory.Stage seedDpoStage(GoldJudge judge, String j, LlamaModel sft, List<List<String>> samples) {
-        RunDirectory.Stage s = run.stage(j + "-seed-dpo");
+    /** What the SPA loop reads: the SFT model with its tokenizer, the pool, and each judge's gold-labelled seed, as JSONL. */
+    private RunDirectory.Stage inputsStage(List<List<String>> seedSamples) {
+        RunDirectory.Stage s = run.stage("inputs");
         if (!s.isComplete()) {
             Path dir = s.begin();
-            List<GoldPairs.Labelled> pairs = GoldPairs.label(judge, data.seedPrompts(), samples);
-            if (pairs.isEmpty()) throw new IllegalStateException("the seed has no labelled pairs: every seed prompt's two SFT samples were identical or tied");
-            LlamaModel policy = load(run.stage("sft").dir());
-            train(policy, sft, GoldPairs.tokenize(pairs, tokenizer), DemoHyperparameters.seedDpo(s.seed(seed)), dir, j + " seed-dpo");
-            save(policy, dir);
-            Map<String, Object> summary = new LinkedHashMap<>();
-            summary.put("labelled_pairs", pairs.size());
-            summary.put("eval", evaluate(judge, policy, j + " seed-dpo"));
-            s.complete(summary);
+            ModelOutput.save(load(run.stage("sft").dir()), dir.resolve("sft-model"), run.stage("tokenizer").dir(), null);
+            StringBuilder pool = new StringBuilder();
+            for (List<GoldPrompt> ps : data.pools()) for (GoldPrompt p : ps) pool.append(JSON.createObjectNode().put("prompt", DemoTokenizer.promptText(p.prompt()))).append('\n');
+            writeText(dir.resolve("pool.jsonl"), pool.toString());
+            Map<String, Integer> counts = new LinkedHashMap<>();
+            for (GoldJudge judge : GoldJudge.values()) {
+                List<GoldPairs.Labelled> pairs = GoldPairs.label(judge, data.seedPrompts(), seedSamples);
+                if (pairs.isEmpty()) throw new IllegalStateException("the seed has no labelled pairs: every seed prompt's two SFT samples were identical or tied");
+                StringBuilder jsonl = new StringBuilder();
+                for (GoldPairs.Labelled p : pairs) {
+                    jsonl.append(JSON.createObjectNode().put("prompt", DemoTokenizer.promptText(p.prompt().prompt())).put("chosen", p.chosen()).put("rejected", p.rejected()))
+                            .append('\n');
+                }
+                writeText(dir.resolve("seed-" + name(judge) + ".jsonl"), jsonl.toString());
+                counts.put(name(judge), pairs.size());
+            }
+            s.complete(Map.of("seed_pairs", counts));
         }
         return s;
     }
 
-    private RunDirectory.Stage iterationStage(GoldJudge judge, String j, DemoMethod m, int it, Path previousModel, LlamaModel sft) {
-        RunDirectory.Stage s = run.stage(j + "-" + m.id + "-it" + it);
+    /** Runs (or resumes) the SPA loop for {@code m}; returns its run folder. */
+    private Path spaLoop(DemoMethod m, RunDirectory.Stage inputs, Path seedData, String j) {
+        Path dir = run.root().getParent().resolve("spa-runs").resolve(j + "-" + m.id).toAbsolutePath();
+        SpaConfig c = SpaConfig.resolve(null, DemoHyperparameters.spaLoop(m, config, seed, inputs.dir().resolve("sft-model").toAbsolutePath(),
+                seedData.toAbsolutePath(), inputs.dir().resolve("pool.jsonl").toAbsolutePath()));
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(dir + ": " + e.getMessage(), e);
+        }
+        System.err.println("[" + j + " " + m.id + "] SPA loop in " + dir);
+        SpaLoop.start(c, dir, System.err);
+        return dir;
+    }
+
+    /** Evaluates the model in {@code model}; with {@code judged} (an SPA loop's judge stage) also audits its self-labels. */
+    private RunDirectory.Stage evalStage(GoldJudge judge, String name, Path model, Path judged) {
+        RunDirectory.Stage s = run.stage(name);
         if (s.isComplete()) return s;
-        Path dir = s.begin();
-        String label = j + " " + m.id + " it" + it;
-        LlamaModel previous = load(previousModel), policy = load(previousModel);
-        List<GoldPrompt> pool = data.pools().get(it - 1);
-        List<List<String>> samples = ResponseSampler.sample(previous, tokenizer, prompts(pool), DemoHyperparameters.SAMPLES_PER_PROMPT,
-                DemoHyperparameters.SAMPLE_TEMPERATURE, s.seed(seed), config.maxNewTokens(), label + " samples");
-        List<GoldPairs.Labelled> pairs = m.selfLabelled() ? selfLabel(previous, m.judgingReference() == JudgingReference.NONE ? null : sft, pool, samples, s.seed(seed))
-                : GoldPairs.label(judge, pool, samples);
+        s.begin();
         Map<String, Object> summary = new LinkedHashMap<>();
-        summary.put("labelled_pairs", pairs.size());
-        if (!pairs.isEmpty()) {
-            DpoOptions o = DemoHyperparameters.iterationDpo(s.seed(seed));
-            if (m.selfLabelled()) o = o.withLoss(PreferenceLoss.Type.SPA).withSpa(m.alpha(), DemoHyperparameters.SPA_WARMUP, m.lambda(it));
-            train(policy, previous, GoldPairs.tokenize(pairs, tokenizer), o, dir, label);
+        if (judged != null) {
+            List<GoldPairs.Labelled> pairs = loopPairs(judged.resolve("pairs.jsonl"));
+            summary.put("labelled_pairs", pairs.size());
+            Path train = judged.resolveSibling(judged.getFileName().toString().replace("-judge", "-train"));
+            summary.put("audit", SelfLabelAudit.of(judge, pairs, train.resolve(DpoTrainer.PAIRS_FILE)));
         }
-        save(policy, dir);
-        if (m.selfLabelled()) {
-            SelfLabelAudit a = SelfLabelAudit.of(judge, pairs, dir.resolve(DpoTrainer.PAIRS_FILE));
-            summary.put("audit", a);
-        }
-        summary.put("eval", evaluate(judge, policy, label));
+        summary.put("eval", evaluate(judge, LlamaCheckpoint.load(model), name.replace('-', ' ')));
         s.complete(summary);
         return s;
     }
 
-    /** SPA's direct preference judgment: the implicit reward against {@code reference} (null: none) picks chosen and rejected. */
-    private List<GoldPairs.Labelled> selfLabel(LlamaModel policy, LlamaModel reference, List<GoldPrompt> pool, List<List<String>> samples, long judgeSeed) {
-        List<int[]> promptIds = new ArrayList<>();
-        List<List<int[]>> responses = new ArrayList<>();
-        for (int i = 0; i < pool.size(); i++) {
-            promptIds.add(tokenizer.prompt(pool.get(i).prompt()));
-            List<int[]> r = new ArrayList<>();
-            for (String t : samples.get(i)) r.add(tokenizer.completion(t));
-            responses.add(r);
-        }
-        ImplicitRewardJudge judge = new ImplicitRewardJudge(policy, reference, PairSelection.MIN_MAX, DemoHyperparameters.BETA, 64);
+    /** The pairs an SPA loop labelled, in training order. */
+    private static List<GoldPairs.Labelled> loopPairs(Path file) {
         List<GoldPairs.Labelled> out = new ArrayList<>();
-        for (JudgedPair p : judge.judge(promptIds, responses, judgeSeed)) {
-            List<String> s = samples.get(p.promptIndex());
-            out.add(new GoldPairs.Labelled(pool.get(p.promptIndex()), s.get(p.chosen()), s.get(p.rejected()), null));
+        try {
+            for (String line : Files.readAllLines(file)) {
+                if (line.isBlank()) continue;
+                JsonNode o = JSON.readTree(line);
+                out.add(new GoldPairs.Labelled(GoldPrompt.parse(o.get("prompt").asText().strip()), o.get("chosen").asText(), o.get("rejected").asText(), null));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": " + e.getMessage(), e);
         }
         return out;
+    }
+
+    /** One iteration of DPO on gold labels: the previous model samples two responses per pool prompt, the gold judge labels them. */
+    private RunDirectory.Stage goldIterationStage(GoldJudge judge, String j, int it, Path previousModel) {
+        RunDirectory.Stage s = run.stage(j + "-" + DemoMethod.GOLD_DPO.id + "-it" + it);
+        if (s.isComplete()) return s;
+        Path dir = s.begin();
+        String label = j + " gold-dpo it" + it;
+        LlamaModel previous = LlamaCheckpoint.load(previousModel), policy = LlamaCheckpoint.load(previousModel);
+        List<GoldPrompt> pool = data.pools().get(it - 1);
+        List<List<String>> samples = ResponseSampler.sample(previous, tokenizer, prompts(pool), DemoHyperparameters.SAMPLES_PER_PROMPT,
+                DemoHyperparameters.SAMPLE_TEMPERATURE, s.seed(seed), config.maxNewTokens(), label + " samples");
+        List<GoldPairs.Labelled> pairs = GoldPairs.label(judge, pool, samples);
+        if (!pairs.isEmpty()) train(policy, previous, GoldPairs.tokenize(pairs, tokenizer), DemoHyperparameters.iterationDpo(s.seed(seed)), dir, label);
+        save(policy, dir);
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("labelled_pairs", pairs.size());
+        summary.put("eval", evaluate(judge, policy, label));
+        s.complete(summary);
+        return s;
     }
 
     private void train(LlamaModel policy, LlamaModel reference, List<TokenizedPair> pairs, DpoOptions o, Path dir, String label) {
@@ -264,6 +310,14 @@ public final class GoldBenchmark {
 
     private static LlamaModel load(Path dir) {
         return LlamaCheckpoint.load(dir.getFileName().toString().equals(MODEL) ? dir : dir.resolve(MODEL));
+    }
+
+    private static void writeText(Path f, String text) {
+        try {
+            dev.selfee.engine.io.AtomicFiles.writeString(f, text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(f + ": " + e.getMessage(), e);
+        }
     }
 
     private static void writeJson(Path f, Object o) {
