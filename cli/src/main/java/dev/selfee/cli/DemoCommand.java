@@ -38,9 +38,9 @@ final class DemoCommand implements Callable<Integer> {
         DemoConfig config = DemoConfig.named(size != null ? size : quick ? "quick" : "full");
         List<GoldJudge> judges = judge.equalsIgnoreCase("both") ? List.of(GoldJudge.STYLE, GoldJudge.CORRECTNESS) : List.of(GoldJudge.parse(judge));
         DemoReport report = new GoldBenchmark(config, seed, out).run(judges, Arrays.asList(DemoMethod.values()));
-        report.write(out.resolve("report.json"));
+        report.write(out);
         System.out.print(report.table());
-        System.out.println("report: " + out.resolve("report.json"));
+        System.out.println("report: " + out.resolve("report.json") + " and " + out.resolve("report.html"));
         return 0;
     }
 }

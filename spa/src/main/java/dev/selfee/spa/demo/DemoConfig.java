@@ -30,12 +30,12 @@ public record DemoConfig(String name, int demonstrations, int poolPerIteration, 
 
     /** The default run: the prototype's model (0.84M parameters) on a pool sized to fit minutes on 2 cores. */
     public static DemoConfig full() {
-        return new DemoConfig("full", 6000, 1000, 3, 100, 400, 4, 400, 128, 4, 4, 2, 384, 12, 16);
+        return new DemoConfig("full", 6000, 1000, 3, 100, 400, 4, 300, 128, 4, 4, 2, 384, 12, 16);
     }
 
     /** A smaller pool, model and evaluation for a run of a couple of minutes. */
     public static DemoConfig quick() {
-        return new DemoConfig("quick", 1200, 200, 3, 20, 120, 2, 320, 64, 2, 4, 2, 192, 12, 16);
+        return new DemoConfig("quick", 3000, 300, 3, 30, 200, 2, 400, 64, 4, 4, 2, 192, 12, 16);
     }
 
     /** The smallest run that still exercises every stage: for tests. */

@@ -106,11 +106,13 @@ public final class DemoReport {
         }
     }
 
-    public void write(Path file) {
+    /** Writes {@code report.json} and {@code report.html} into {@code dir}, each atomically. */
+    public void write(Path dir) {
         try {
-            AtomicFiles.writeString(file, json(true));
+            AtomicFiles.writeString(dir.resolve("report.json"), json(true));
+            AtomicFiles.writeString(dir.resolve("report.html"), DemoHtml.render(this, table()));
         } catch (IOException e) {
-            throw new UncheckedIOException(file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException(dir + ": " + e.getMessage(), e);
         }
     }
 

@@ -28,7 +28,7 @@ class GoldBenchmarkTest {
     void runsEndToEndDeterministicallyAndResumes() throws Exception {
         DemoConfig c = DemoConfig.test();
         DemoReport a = new GoldBenchmark(c, 7, tmp.resolve("a")).run(JUDGES, Arrays.asList(DemoMethod.values()));
-        a.write(tmp.resolve("a/report.json"));
+        a.write(tmp.resolve("a"));
         JsonNode report = JSON.readTree(tmp.resolve("a/report.json").toFile());
 
         int iterative = (int) Arrays.stream(DemoMethod.values()).filter(m -> m.iterative).count();
