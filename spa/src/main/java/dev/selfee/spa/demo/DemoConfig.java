@@ -35,7 +35,7 @@ public record DemoConfig(String name, int demonstrations, int poolPerIteration, 
 
     /** A smaller pool, model and evaluation for a run of a couple of minutes. */
     public static DemoConfig quick() {
-        return new DemoConfig("quick", 3000, 300, 3, 30, 200, 2, 400, 64, 4, 4, 2, 192, 12, 16);
+        return new DemoConfig("quick", 3000, 300, 3, 30, 200, 2, 300, 64, 4, 4, 2, 192, 12, 16);
     }
 
     /** The smallest run that still exercises every stage: for tests. */

@@ -22,7 +22,7 @@ final class DemoHtml {
                 .append("<h1>The gold-oracle benchmark</h1>")
                 .append("<p>Win rate: the gold judge's verdict on each model's responses to held-out prompts against the SFT model's responses from the same seeds ")
                 .append("(ties count half; error bars one standard error). Iteration 0 of every iterative method is the seed-DPO model it starts from. ")
-                .append("Self-label accuracy: the share of SPA's own pairs whose chosen response the gold judge also prefers.</p>");
+                .append("Label accuracy: the share of SPA's own pairs (or the seed-trained reward model's) whose chosen response the gold judge also prefers.</p>");
         Set<String> judges = new LinkedHashSet<>();
         for (Map<String, Object> r : report.rows()) judges.add((String) r.get("judge"));
         for (String judge : judges) {
@@ -76,9 +76,9 @@ final class DemoHtml {
     }
 
     private static String selfLabels(DemoReport report, String judge) {
-        LineChart c = new LineChart("self-label accuracy against gold (" + judge + " judge)", "iteration", "accuracy");
+        LineChart c = new LineChart("label accuracy against gold (" + judge + " judge)", "iteration", "accuracy");
         for (DemoMethod m : DemoMethod.values()) {
-            if (!m.selfLabelled()) continue;
+            if (!m.audited()) continue;
             List<Double> y = new ArrayList<>();
             y.add(null); // iteration 0 has no self-labels
             for (Map<String, Object> r : report.iterations()) {

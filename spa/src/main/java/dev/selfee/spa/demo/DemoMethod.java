@@ -13,6 +13,8 @@ public enum DemoMethod {
     SEED_DPO("seed-dpo", false),
     /** The upper reference: every pool pair labelled by the gold judge. */
     GOLD_DPO("gold-dpo", true),
+    /** Iterative DPO labelled by an external judge: a small reward model trained only on the seed ({@link SeedRewardModel}). */
+    EXTERNAL_DPO("external-dpo", true),
     /** SPA: the implicit reward against the SFT model labels, trained with the refined SPA loss and DND. */
     SPA("spa", true),
     /** SPA without self-refinement (α = 0). */
@@ -32,6 +34,11 @@ public enum DemoMethod {
 
     public boolean selfLabelled() {
         return this == SPA || this == SPA_NO_REFINEMENT || this == SPA_NO_DND || this == SPA_REFERENCE_NONE;
+    }
+
+    /** Labels made by something other than the gold judge, whose accuracy the report audits. */
+    public boolean audited() {
+        return selfLabelled() || this == EXTERNAL_DPO;
     }
 
     /** What the implicit reward subtracts when the method labels its own pairs. */

@@ -36,7 +36,6 @@ public final class DemoReport {
         config.put("sample_temperature", DemoHyperparameters.SAMPLE_TEMPERATURE);
         config.put("eval_temperature", DemoHyperparameters.EVAL_TEMPERATURE);
         config.put("spa_alpha", DemoHyperparameters.SPA_ALPHA);
-        config.put("not_run", List.of("iterative DPO with an external reward model trained on the seed (the PairRM analogue) is not implemented yet"));
     }
 
     void addRow(String judge, DemoMethod method, int iteration, double goldLabelsFraction, EvalRow e) {
@@ -127,7 +126,7 @@ public final class DemoReport {
                     (double) r.get("win_rate_greedy"), (double) r.get("accuracy"), (double) r.get("exact"), (double) r.get("mean_length")));
         }
         if (!iterations.isEmpty()) {
-            sb.append(String.format(Locale.ROOT, "%nself-labels against gold%n%-12s %-20s %3s %6s %9s %-40s %8s %8s %8s%n", "judge", "method", "it", "pairs",
+            sb.append(String.format(Locale.ROOT, "%nlabels against gold (SPA: its own; external-dpo: the seed-trained reward model)%n%-12s %-20s %3s %6s %9s %-40s %8s %8s %8s%n", "judge", "method", "it", "pairs",
                     "accuracy", "accuracy by what decided gold", "flagged", "err flag", "err conf"));
             for (Map<String, Object> r : iterations) {
                 StringBuilder kinds = new StringBuilder();
@@ -139,8 +138,6 @@ public final class DemoReport {
                         fmt(r.get("error_unflagged"))));
             }
         }
-        @SuppressWarnings("unchecked") List<String> notRun = (List<String>) config.get("not_run");
-        for (String s : notRun) sb.append("not run: ").append(s).append('\n');
         return sb.toString();
     }
 

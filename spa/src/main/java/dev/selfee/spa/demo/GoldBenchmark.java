@@ -85,9 +85,10 @@ public final class GoldBenchmark {
                 Path previous = pi0;
                 for (int it = 1; it <= config.iterations(); it++) {
                     RunDirectory.Stage s;
-                    if (m == DemoMethod.GOLD_DPO) {
-                        s = goldIterationStage(judge, j, it, previous);
-                        labels += s.summary().get("labelled_pairs").asDouble();
+                    if (m == DemoMethod.GOLD_DPO || m == DemoMethod.EXTERNAL_DPO) {
+                        s = labelledIterationStage(judge, j, m, it, previous, seedData);
+                        if (m == DemoMethod.GOLD_DPO) labels += s.summary().get("labelled_pairs").asDouble();
+                        else report.addIteration(j, m, it, s.summary());
                         previous = s.dir().resolve(MODEL);
                     } else {
                         Path loop = loops.get(m);
@@ -254,24 +255,44 @@ public final class GoldBenchmark {
         return out;
     }
 
-    /** One iteration of DPO on gold labels: the previous model samples two responses per pool prompt, the gold judge labels them. */
-    private RunDirectory.Stage goldIterationStage(GoldJudge judge, String j, int it, Path previousModel) {
-        RunDirectory.Stage s = run.stage(j + "-" + DemoMethod.GOLD_DPO.id + "-it" + it);
+    /**
+     * One iteration of DPO on labels from outside the policy: the previous model samples two
+     * responses per pool prompt, and the gold judge or the reward model trained on the seed labels them.
+     */
+    private RunDirectory.Stage labelledIterationStage(GoldJudge judge, String j, DemoMethod m, int it, Path previousModel, Path seedData) {
+        RunDirectory.Stage s = run.stage(j + "-" + m.id + "-it" + it);
         if (s.isComplete()) return s;
         Path dir = s.begin();
-        String label = j + " gold-dpo it" + it;
+        String label = j + " " + m.id + " it" + it;
         LlamaModel previous = LlamaCheckpoint.load(previousModel), policy = LlamaCheckpoint.load(previousModel);
         List<GoldPrompt> pool = data.pools().get(it - 1);
         List<List<String>> samples = ResponseSampler.sample(previous, tokenizer, prompts(pool), DemoHyperparameters.SAMPLES_PER_PROMPT,
                 DemoHyperparameters.SAMPLE_TEMPERATURE, s.seed(seed), config.maxNewTokens(), label + " samples");
-        List<GoldPairs.Labelled> pairs = GoldPairs.label(judge, pool, samples);
+        List<GoldPairs.Labelled> pairs = m == DemoMethod.GOLD_DPO ? GoldPairs.label(judge, pool, samples) : seedRewardModel(seedData).label(tokenizer, pool, samples);
         if (!pairs.isEmpty()) train(policy, previous, GoldPairs.tokenize(pairs, tokenizer), DemoHyperparameters.iterationDpo(s.seed(seed)), dir, label);
         save(policy, dir);
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("labelled_pairs", pairs.size());
+        if (m.audited()) summary.put("audit", SelfLabelAudit.of(judge, pairs, null));
         summary.put("eval", evaluate(judge, policy, label));
         s.complete(summary);
         return s;
+    }
+
+    /** The external judge: a reward model trained on the judge's seed pairs alone. */
+    private SeedRewardModel seedRewardModel(Path seedData) {
+        List<int[]> chosen = new ArrayList<>(), rejected = new ArrayList<>();
+        try {
+            for (String line : Files.readAllLines(seedData)) {
+                if (line.isBlank()) continue;
+                JsonNode o = JSON.readTree(line);
+                chosen.add(tokenizer.completion(o.get("chosen").asText()));
+                rejected.add(tokenizer.completion(o.get("rejected").asText()));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(seedData + ": " + e.getMessage(), e);
+        }
+        return SeedRewardModel.train(chosen, rejected, tokenizer.vocabSize());
     }
 
     private void train(LlamaModel policy, LlamaModel reference, List<TokenizedPair> pairs, DpoOptions o, Path dir, String label) {

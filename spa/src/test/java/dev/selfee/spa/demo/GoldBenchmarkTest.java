@@ -32,9 +32,9 @@ class GoldBenchmarkTest {
         JsonNode report = JSON.readTree(tmp.resolve("a/report.json").toFile());
 
         int iterative = (int) Arrays.stream(DemoMethod.values()).filter(m -> m.iterative).count();
-        int selfLabelled = (int) Arrays.stream(DemoMethod.values()).filter(DemoMethod::selfLabelled).count();
+        int audited = (int) Arrays.stream(DemoMethod.values()).filter(DemoMethod::audited).count();
         assertEquals(JUDGES.size() * (2 + iterative * c.iterations()), report.get("rows").size());
-        assertEquals(JUDGES.size() * selfLabelled * c.iterations(), report.get("iterations").size());
+        assertEquals(JUDGES.size() * audited * c.iterations(), report.get("iterations").size());
         Set<String> methods = new HashSet<>();
         for (JsonNode r : report.get("rows")) {
             for (String f : List.of("judge", "method", "gold_labels_fraction", "win_rate", "win_rate_se", "win_rate_greedy", "accuracy", "mean_length")) {
