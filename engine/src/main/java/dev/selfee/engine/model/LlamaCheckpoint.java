@@ -84,11 +84,16 @@ public final class LlamaCheckpoint {
     }
 
     public static void save(LlamaModel model, Path dir, GenerationConfig generation) throws IOException {
+        save(model, dir, generation, MAX_SHARD_BYTES);
+    }
+
+    /** Saves, split into shards of at most {@code maxShardBytes} (with model.safetensors.index.json) when larger. */
+    public static void save(LlamaModel model, Path dir, GenerationConfig generation, long maxShardBytes) throws IOException {
         Files.createDirectories(dir);
         LlamaConfig c = model.config();
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         for (Parameter p : model.parameters().values()) tensors.put(p.name(), p.value());
-        SafetensorsWriter.writeCheckpoint(dir, tensors, storedType(c.dtype()), MAX_SHARD_BYTES);
+        SafetensorsWriter.writeCheckpoint(dir, tensors, storedType(c.dtype()), maxShardBytes);
         c.write(dir.resolve(CONFIG_FILE));
         generation.write(dir.resolve(GENERATION_CONFIG_FILE));
     }
