@@ -30,6 +30,7 @@ final class DemoHtml {
             sb.append(figure(chart(report, judge, "win_rate", "win_rate_se", "win rate against SFT (" + judge + " judge)", "gold win rate vs SFT")));
             sb.append(figure(chart(report, judge, "mean_length", null, "mean response length (" + judge + " judge)", "characters")));
             sb.append(figure(selfLabels(report, judge)));
+            sb.append(figure(margins(report, judge)));
         }
         sb.append("<h2>Tables</h2><pre>").append(LineChart.esc(table)).append("</pre></body></html>\n");
         return sb.toString();
@@ -63,7 +64,7 @@ final class DemoHtml {
                 e.add(errorField == null ? null : num(r.get(errorField)));
                 any = true;
             }
-            if (any) c.add(new LineChart.Series(m.id, y, errorField == null ? null : e));
+            if (any) c.add(new LineChart.Series(m.id, y, errorField == null ? null : e, false));
         }
         return c.svg();
     }
@@ -72,7 +73,7 @@ final class DemoHtml {
     private static LineChart.Series flat(String name, Map<String, Object> row, String field, int its) {
         List<Double> y = new ArrayList<>();
         for (int i = 0; i <= its; i++) y.add(num(row.get(field)));
-        return new LineChart.Series(name + " (baseline)", y, null);
+        return new LineChart.Series(name, y, null, true);
     }
 
     private static String selfLabels(DemoReport report, String judge) {
@@ -84,7 +85,21 @@ final class DemoHtml {
             for (Map<String, Object> r : report.iterations()) {
                 if (r.get("judge").equals(judge) && r.get("method").equals(m.id)) y.add(num(r.get("judge_accuracy")));
             }
-            if (y.stream().anyMatch(Objects::nonNull)) c.add(new LineChart.Series(m.id, y, null));
+            if (y.stream().anyMatch(Objects::nonNull)) c.add(new LineChart.Series(m.id, y, null, false));
+        }
+        return c.svg();
+    }
+
+    /** Each iterative method's per-step reward margin, its iterations one after another. */
+    @SuppressWarnings("unchecked")
+    private static String margins(DemoReport report, String judge) {
+        LineChart c = new LineChart("reward margin during training (" + judge + " judge)", "optimiser step (iterations in turn)", "rewards/margins");
+        for (DemoMethod m : DemoMethod.values()) {
+            List<Double> y = new ArrayList<>();
+            for (Map<String, Object> r : report.training()) {
+                if (r.get("judge").equals(judge) && r.get("method").equals(m.id)) y.addAll((List<Double>) r.get("reward_margins"));
+            }
+            if (!y.isEmpty()) c.add(new LineChart.Series(m.id, y, null, false));
         }
         return c.svg();
     }

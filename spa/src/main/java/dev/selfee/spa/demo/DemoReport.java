@@ -23,6 +23,7 @@ public final class DemoReport {
 
     private final List<Map<String, Object>> rows = new ArrayList<>();
     private final List<Map<String, Object>> iterations = new ArrayList<>();
+    private final List<Map<String, Object>> training = new ArrayList<>();
     private final Map<String, Object> config = new LinkedHashMap<>();
     private double seconds;
 
@@ -72,6 +73,20 @@ public final class DemoReport {
         iterations.add(r);
     }
 
+    /** One DPO run's per-step reward margins (TRL's {@code rewards/margins}). */
+    void addTraining(String judge, DemoMethod method, int iteration, List<Double> margins) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("judge", judge);
+        r.put("method", method.id);
+        r.put("iteration", iteration);
+        r.put("reward_margins", margins);
+        training.add(r);
+    }
+
+    public List<Map<String, Object>> training() {
+        return training;
+    }
+
     /** NaN (nothing to measure) becomes JSON null. */
     private static Double number(JsonNode n) {
         if (n == null || n.isNull()) return null;
@@ -96,6 +111,7 @@ public final class DemoReport {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("rows", rows);
         root.put("iterations", iterations);
+        root.put("training", training);
         root.put("config", config);
         if (withTime) root.put("seconds", seconds);
         try {

@@ -87,6 +87,7 @@ public final class GoldBenchmark {
                     RunDirectory.Stage s;
                     if (m == DemoMethod.GOLD_DPO || m == DemoMethod.EXTERNAL_DPO) {
                         s = labelledIterationStage(judge, j, m, it, previous, seedData);
+                        report.addTraining(j, m, it, margins(s.dir().resolve("metrics.jsonl")));
                         if (m == DemoMethod.GOLD_DPO) labels += s.summary().get("labelled_pairs").asDouble();
                         else report.addIteration(j, m, it, s.summary());
                         previous = s.dir().resolve(MODEL);
@@ -94,6 +95,7 @@ public final class GoldBenchmark {
                         Path loop = loops.get(m);
                         s = evalStage(judge, j + "-" + m.id + "-it" + it, loop.resolve("it" + it + "-train").resolve(MODEL), loop.resolve("it" + it + "-judge"));
                         report.addIteration(j, m, it, s.summary());
+                        report.addTraining(j, m, it, margins(loop.resolve("it" + it + "-train").resolve("metrics.jsonl")));
                     }
                     report.addRow(j, m, it, labels / labelable, evalOf(s));
                 }
@@ -238,6 +240,21 @@ public final class GoldBenchmark {
         summary.put("eval", evaluate(judge, LlamaCheckpoint.load(model), name.replace('-', ' ')));
         s.complete(summary);
         return s;
+    }
+
+    /** The per-step {@code rewards/margins} of a trainer's metrics file (none when it did not train). */
+    private static List<Double> margins(Path metrics) {
+        List<Double> out = new ArrayList<>();
+        if (!Files.isRegularFile(metrics)) return out;
+        try {
+            for (String line : Files.readAllLines(metrics)) {
+                JsonNode m = line.isBlank() ? null : JSON.readTree(line).get("rewards/margins");
+                if (m != null && m.isNumber()) out.add(m.asDouble());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(metrics + ": " + e.getMessage(), e);
+        }
+        return out;
     }
 
     /** The pairs an SPA loop labelled, in training order. */

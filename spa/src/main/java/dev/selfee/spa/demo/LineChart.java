@@ -6,8 +6,8 @@ import java.util.Locale;
 
 /** A small line chart as inline SVG: one polyline per series over integer x, optional ± error bars, a legend. */
 final class LineChart {
-    /** One line: y values at x = 0, 1, ...; {@code errors} (may be null) half-heights of the error bars; null y values are skipped. */
-    record Series(String name, List<Double> y, List<Double> errors) {}
+    /** One line: y values at x = 0, 1, ...; {@code errors} (may be null) half-heights of the error bars; null y values are skipped; baselines are dashed. */
+    record Series(String name, List<Double> y, List<Double> errors, boolean baseline) {}
 
     private static final String[] COLOURS = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#7f7f7f"};
     private static final int W = 560, H = 300, LEFT = 50, RIGHT = 170, TOP = 30, BOTTOM = 40;
@@ -57,7 +57,8 @@ final class LineChart {
             sb.append(f("<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>", LEFT, LEFT + pw, y, y));
             sb.append(f("<text x=\"%d\" y=\"%.1f\" font-size=\"10\" text-anchor=\"end\">%.3f</text>", LEFT - 4, y + 3, v));
         }
-        for (int x = 0; x <= maxX; x++) {
+        int every = Math.max(1, (int) Math.ceil(maxX / 10.0)); // at most about ten x labels
+        for (int x = 0; x <= maxX; x += every) {
             sb.append(f("<text x=\"%.1f\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\">%d</text>", px(x, maxX, pw), TOP + ph + 14, x));
         }
         sb.append(f("<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%s</text>", LEFT + pw / 2, H - 8, esc(xLabel)));
@@ -71,15 +72,16 @@ final class LineChart {
                 if (v == null) continue;
                 double x = px(i, maxX, pw), y = py(v, lo, hi, ph);
                 points.append(f("%.1f,%.1f ", x, y));
-                sb.append(f("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>", x, y, colour));
+                if (s.y().size() <= 20) sb.append(f("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>", x, y, colour));
                 if (s.errors() != null && s.errors().get(i) != null) {
                     double e = s.errors().get(i);
                     sb.append(f("<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>", x, x, py(v - e, lo, hi, ph), py(v + e, lo, hi, ph), colour));
                 }
             }
-            sb.append(f("<polyline class=\"series\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"%s\"/>", colour, points.toString().strip()));
+            String dash = s.baseline() ? " stroke-dasharray=\"6 4\"" : "";
+            sb.append(f("<polyline class=\"series\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"%s points=\"%s\"/>", colour, dash, points.toString().strip()));
             int ly = TOP + 12 + 16 * k;
-            sb.append(f("<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"2\"/>", LEFT + pw + 10, LEFT + pw + 28, ly - 4, ly - 4, colour));
+            sb.append(f("<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"2\"%s/>", LEFT + pw + 10, LEFT + pw + 28, ly - 4, ly - 4, colour, dash));
             sb.append(f("<text x=\"%d\" y=\"%d\" font-size=\"11\">%s</text>", LEFT + pw + 32, ly, esc(s.name())));
         }
         return sb.append("</svg>").toString();

@@ -35,6 +35,8 @@ class GoldBenchmarkTest {
         int audited = (int) Arrays.stream(DemoMethod.values()).filter(DemoMethod::audited).count();
         assertEquals(JUDGES.size() * (2 + iterative * c.iterations()), report.get("rows").size());
         assertEquals(JUDGES.size() * audited * c.iterations(), report.get("iterations").size());
+        assertEquals(JUDGES.size() * iterative * c.iterations(), report.get("training").size());
+        for (JsonNode t : report.get("training")) assertTrue(t.get("reward_margins").size() > 0, "every iteration trained: " + t);
         Set<String> methods = new HashSet<>();
         for (JsonNode r : report.get("rows")) {
             for (String f : List.of("judge", "method", "gold_labels_fraction", "win_rate", "win_rate_se", "win_rate_greedy", "accuracy", "mean_length")) {
