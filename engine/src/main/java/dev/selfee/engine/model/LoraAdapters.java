@@ -103,24 +103,23 @@ public final class LoraAdapters {
         return disabledDepth == 0;
     }
 
-    /** A scope in which the model computes as its base model (PEFT's {@code disable_adapter()}). */
-    public Disabled disable() {
-        disabledDepth++;
-        return new Disabled();
-    }
-
-    /** Closing re-enables the adapters. */
-    public final class Disabled implements AutoCloseable {
-        private boolean closed;
-
-        private Disabled() {}
+    /** A scope that undoes something when closed; {@link #NONE} does nothing. */
+    public interface Scope extends AutoCloseable {
+        Scope NONE = () -> {};
 
         @Override
-        public void close() {
-            if (closed) return;
-            closed = true;
+        void close();
+    }
+
+    /** A scope in which the model computes as its base model (PEFT's {@code disable_adapter()}); closing re-enables the adapters. */
+    public Scope disable() {
+        disabledDepth++;
+        boolean[] closed = {false};
+        return () -> {
+            if (closed[0]) return;
+            closed[0] = true;
             disabledDepth--;
-        }
+        };
     }
 
     /** W + (alpha/r)·B·A for the adapted weight {@code name} (a new tensor), or null when {@code name} has no adapter. */
@@ -200,7 +199,7 @@ public final class LoraAdapters {
     }
 
     /** Reads the weights of a PEFT adapter directory into these adapters; every tensor must be there, of the right shape, and nothing else. */
-    void loadWeights(Path dir) {
+    public void loadWeights(Path dir) {
         Path f = dir.resolve(WEIGHTS_FILE);
         try (SafetensorsFile file = SafetensorsFile.open(f)) {
             Map<String, Parameter> expected = new LinkedHashMap<>();
