@@ -17,10 +17,16 @@ and in fixture.json the inputs, the loss and the versions used.
 lora_dropout is 0 (the engine has no dropout; PEFT with dropout 0 computes the same function).
 
 Needs torch, transformers, safetensors and peft. Run from the repository root:
-    python tools/make_lora_fixtures.py
+    python tools/make_lora_fixtures.py                 # (re)write the fixtures
+    python tools/make_lora_fixtures.py --check OUT BASE
+The second form checks the output OUT of `selfee sft|dpo --lora-r N --model BASE`: the merged
+model in OUT, loaded by transformers as a plain model, must compute what PEFT computes from BASE
+with the adapter in OUT/adapter (max abs logit difference printed; exit 1 above 1e-4).
 """
+import argparse
 import json
 import os
+import sys
 
 import peft
 import torch
@@ -74,6 +80,27 @@ def build(name, spec):
     print(name, "loss %.6f" % loss.item(), sizes)
 
 
+def check(out, base_dir):
+    from peft import PeftModel
+    ids = torch.tensor(INPUT_IDS)
+    load = lambda d: AutoModelForCausalLM.from_pretrained(d, dtype=torch.float32, attn_implementation="eager").eval()
+    merged, base = load(out), load(base_dir)
+    with torch.no_grad():
+        plain = base(input_ids=ids).logits
+        adapted = PeftModel.from_pretrained(base, os.path.join(out, "adapter")).eval()(input_ids=ids).logits
+        mine = merged(input_ids=ids).logits
+    diff = float((mine - adapted).abs().max())
+    print("merged model vs base + PEFT adapter: max |diff| %.3g (logit scale %.3g; the adapter moved them by %.3g)"
+          % (diff, float(adapted.abs().max()), float((adapted - plain).abs().max())))
+    sys.exit(0 if diff <= 1e-4 else 1)
+
+
 if __name__ == "__main__":
-    for name, spec in FIXTURES.items():
-        build(name, spec)
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--check", nargs=2, metavar=("OUT", "BASE"))
+    args = ap.parse_args()
+    if args.check:
+        check(*args.check)
+    else:
+        for name, spec in FIXTURES.items():
+            build(name, spec)
