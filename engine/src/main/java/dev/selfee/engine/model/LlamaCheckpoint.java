@@ -83,7 +83,9 @@ public final class LlamaCheckpoint {
         save(model, dir, GenerationConfig.of(model.config()));
     }
 
+    /** A model with LoRA adapters is saved merged ({@link LlamaModel#merged}): the checkpoint is a plain model. */
     public static void save(LlamaModel model, Path dir, GenerationConfig generation) throws IOException {
+        model = model.merged();
         Files.createDirectories(dir);
         LlamaConfig c = model.config();
         Map<String, Tensor> tensors = new LinkedHashMap<>();

@@ -88,7 +88,7 @@ class LoraTest {
         assertArrayEquals(adapted, logits(m), 0f);
         // a merged checkpoint is a plain model
         try {
-            LlamaCheckpoint.save(merged, tmp);
+            LlamaCheckpoint.save(m, tmp); // saving an adapted model writes it merged
         } catch (IOException e) {
             throw new AssertionError(e);
         }
@@ -126,6 +126,16 @@ class LoraTest {
         var e = assertThrows(CheckpointException.class, () -> other.loadLora(tmp));
         assertTrue(e.getMessage().contains("adapter_model.safetensors") && e.getMessage().contains("q_proj.lora_"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> LoraConfig.of(2, 3, "q_proj,lm_head"));
+    }
+
+    @Test
+    void peftFeaturesTheEngineLacksAreRefusedByName(@TempDir Path tmp) throws IOException {
+        LlamaModel m = LlamaCheckpoint.load(ModelFixtures.dir("qwen2"));
+        m.attachLora(LoraConfig.of(2, 3, "q_proj"), 5).save(tmp, "base");
+        Path config = tmp.resolve(LoraAdapters.CONFIG_FILE);
+        Files.writeString(config, Files.readString(config).replace("\"use_rslora\" : false", "\"use_rslora\" : true"));
+        var e = assertThrows(CheckpointException.class, () -> LlamaCheckpoint.load(ModelFixtures.dir("qwen2")).loadLora(tmp));
+        assertTrue(e.getMessage().contains(LoraAdapters.CONFIG_FILE) && e.getMessage().contains("use_rslora"), e.getMessage());
     }
 
     @ParameterizedTest
