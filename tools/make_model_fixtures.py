@@ -16,9 +16,13 @@ of prompts (new tokens up to, not including, EOS). References run in fp32 (bf16 
 Run from the repository root:
     python tools/make_model_fixtures.py            # (re)write the fixtures
     python tools/make_model_fixtures.py --check DIR
+    python tools/make_model_fixtures.py --check DIR --data DATA.jsonl --selfee OUT.jsonl
 The second form loads a checkpoint directory DIR written by selfee (e.g. `selfee convert` of a
 fixture model) in transformers and checks that its logits on the fixture inputs of the same
-architecture equal the fixture's (max abs difference printed; exit 1 above 1e-4).
+architecture equal the fixture's (max abs difference printed; exit 1 above 1e-4). The third works
+for any model (e.g. from `selfee init`): transformers scores DATA.jsonl ({"prompt_ids",
+"completion_ids"} lines; EOS appended as `selfee logprobs` does) and compares with the "logp" of
+OUT.jsonl written by `selfee logprobs --model DIR --data DATA.jsonl --out OUT.jsonl` (exit 1 above 1e-3).
 """
 import argparse
 import json
@@ -133,6 +137,26 @@ def build(name):
     print(name, "eos", eos, "greedy", gen, "margin %.4f" % margin, sizes)
 
 
+def check_scores(path, data, selfee):
+    model = reference(path)
+    eos = model.generation_config.eos_token_id
+    eos = eos[0] if isinstance(eos, list) else eos
+    worst = 0.0
+    with open(data) as d, open(selfee) as o:
+        rows = [json.loads(l) for l in d if l.strip()]
+        outs = [json.loads(l) for l in o if l.strip()]
+    for r, out in zip(rows, outs):
+        p, c = r["prompt_ids"], list(r["completion_ids"])
+        if eos is not None and (not c or c[-1] != eos):
+            c.append(eos)
+        with torch.no_grad():
+            lp = torch.log_softmax(model(input_ids=torch.tensor([p + c])).logits[0].double(), -1)
+        worst = max(worst, abs(sum(float(lp[len(p) - 1 + j, t]) for j, t in enumerate(c)) - out["logp"]))
+    print(f"{path}: {model.config.architectures[0]} loaded by transformers {transformers.__version__}; "
+          f"{len(rows)} completions, max |logp - selfee| = {worst:.3e}")
+    return len(rows) == len(outs) and worst <= 1e-3
+
+
 def check(path):
     model = reference(path)
     name = {"llama": "llama", "mistral": "mistral", "qwen2": "qwen2"}[model.config.model_type]
@@ -150,7 +174,11 @@ def check(path):
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--check", metavar="DIR", help="load a selfee-written checkpoint and compare with the fixture")
+    ap.add_argument("--data", help="with --check: JSONL of prompt_ids/completion_ids that selfee scored")
+    ap.add_argument("--selfee", help="with --check: `selfee logprobs` output for --data")
     a = ap.parse_args()
+    if a.check and a.data:
+        sys.exit(0 if check_scores(a.check, a.data, a.selfee) else 1)
     if a.check:
         sys.exit(0 if check(a.check) else 1)
     for n in ("llama", "mistral", "qwen2"):

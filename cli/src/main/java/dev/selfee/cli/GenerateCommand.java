@@ -18,8 +18,10 @@ import picocli.CommandLine.Option;
 /** {@code selfee generate}: completions for a JSONL file of prompts. */
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = {"Generate completions for prompts with a KV cache, batched.",
-                "Input lines: {\"prompt_ids\": [...]} (text prompts need the model's tokenizer).",
-                "Output lines: {\"prompt_ids\": [...], \"responses_ids\": [[...], ...]} (n per prompt; the stop token is not included).",
+                "Input lines: {\"prompt\": \"text\"} (encoded with the model directory's tokenizer.json, special tokens as it adds them)",
+                "or {\"prompt_ids\": [...]}.",
+                "Output lines: {\"prompt\", \"responses\" (text prompts only), \"prompt_ids\", \"responses_ids\"}: n per prompt;",
+                "the stop token is not included.",
                 "Sample k of prompt i draws from its own seeded stream, so outputs do not depend on --batch-size."})
 public final class GenerateCommand implements Runnable {
     @Option(names = "--model", required = true, description = "model directory (config.json, model.safetensors)") Path model;
@@ -39,10 +41,11 @@ public final class GenerateCommand implements Runnable {
         if (n <= 0) throw new IllegalArgumentException("--n must be positive, got " + n);
         if (batchSize <= 0) throw new IllegalArgumentException("--batch-size must be positive, got " + batchSize);
         List<JsonlFile.Line> lines = JsonlFile.read(prompts);
+        ModelInputs inputs = new ModelInputs(model);
         List<int[]> ids = new ArrayList<>();
-        for (JsonlFile.Line l : lines) ids.add(ModelInputs.promptIds(l));
+        for (JsonlFile.Line l : lines) ids.add(inputs.prompt(l));
         LlamaModel m = LlamaCheckpoint.load(model);
-        SamplingOptions options = new SamplingOptions(temperature, topK, topP, maxNewTokens, seed, ModelInputs.stopTokens(model, extraStops));
+        SamplingOptions options = new SamplingOptions(temperature, topK, topP, maxNewTokens, seed, inputs.stopTokens(extraStops));
         List<int[]> rows = new ArrayList<>();
         for (int[] p : ids) for (int k = 0; k < n; k++) rows.add(p);
         List<int[]> responses = new ArrayList<>();
@@ -58,6 +61,10 @@ public final class GenerateCommand implements Runnable {
             if (lines.get(i).has("prompt")) o.set("prompt", lines.get(i).json().get("prompt"));
             ArrayNode p = o.putArray("prompt_ids");
             for (int t : ids.get(i)) p.add(t);
+            if (inputs.usedText()) {
+                ArrayNode texts = o.putArray("responses");
+                for (int k = 0; k < n; k++) texts.add(inputs.decode(responses.get(i * n + k)));
+            }
             ArrayNode r = o.putArray("responses_ids");
             for (int k = 0; k < n; k++) {
                 ArrayNode one = r.addArray();

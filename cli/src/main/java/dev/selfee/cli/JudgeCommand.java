@@ -31,7 +31,7 @@ final class JudgeCommand implements Callable<Integer> {
         PairSelection sel = PairSelection.parse(selection);
         LlamaModel p = LlamaCheckpoint.load(policy);
         LlamaModel r = ref.equalsIgnoreCase("none") ? null : LlamaCheckpoint.load(Path.of(ref));
-        Integer eos = ModelInputs.eos(policy);
+        Integer eos = new ModelInputs(policy).eos();
         GenerationsJudging.Result res = GenerationsJudging.judge(new ImplicitRewardJudge(p, r, sel, beta, batchSize), generations,
                 eos == null ? -1 : eos, seed);
         AtomicFiles.writeString(out, res.pairsJsonl());

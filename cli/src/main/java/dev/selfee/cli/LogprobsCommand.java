@@ -17,10 +17,11 @@ import picocli.CommandLine.Option;
 /** {@code selfee logprobs}: summed log-probabilities of completions given prompts. */
 @Command(name = "logprobs", mixinStandardHelpOptions = true,
         description = {"Score completions: log p(completion | prompt) summed over the completion's tokens.",
-                "Input lines: {\"prompt_ids\", \"completion_ids\"} -> {\"logp\", \"tokens\"}, or",
-                "{\"prompt_ids\", \"chosen_ids\", \"rejected_ids\"} -> {\"logps/chosen\", \"logps/rejected\"}.",
-                "As TRL does, the model's EOS is appended to each completion (unless it already ends with it);",
-                "ids are otherwise taken as given. Text fields need the model's tokenizer."})
+                "Input lines: {\"prompt\", \"completion\"} -> {\"logp\", \"tokens\"}, or",
+                "{\"prompt\", \"chosen\", \"rejected\"} -> {\"logps/chosen\", \"logps/rejected\"};",
+                "each field text or token ids (\"prompt_ids\", \"completion_ids\", ...). As TRL: the prompt is encoded with the",
+                "tokenizer's special-token rules, the completion without, then the model's EOS is appended (unless already last).",
+                "Ids are otherwise taken as given."})
 public final class LogprobsCommand implements Runnable {
     @Option(names = "--model", required = true, description = "model directory") Path model;
     @Option(names = "--data", required = true, description = "JSONL input") Path data;
@@ -30,17 +31,17 @@ public final class LogprobsCommand implements Runnable {
     @Override
     public void run() {
         List<JsonlFile.Line> lines = JsonlFile.read(data);
-        Integer eos = ModelInputs.eos(model);
+        ModelInputs inputs = new ModelInputs(model);
         List<int[]> prompts = new ArrayList<>(), completions = new ArrayList<>();
         boolean[] paired = new boolean[lines.size()];
         for (int i = 0; i < lines.size(); i++) {
             JsonlFile.Line l = lines.get(i);
-            int[] p = ModelInputs.promptIds(l);
-            if (p.length == 0) throw l.error("field 'prompt_ids' is empty; a completion is scored given at least one token");
+            int[] p = inputs.prompt(l);
+            if (p.length == 0) throw l.error("the prompt has no tokens; a completion is scored given at least one token");
             paired[i] = l.has("chosen_ids") || l.has("chosen");
             for (String f : paired[i] ? new String[] {"chosen", "rejected"} : new String[] {"completion"}) {
                 prompts.add(p);
-                completions.add(withEos(ModelInputs.ids(l, f), eos));
+                completions.add(inputs.completion(l, f));
             }
         }
         LlamaModel m = LlamaCheckpoint.load(model);
@@ -69,12 +70,5 @@ public final class LogprobsCommand implements Runnable {
         } catch (IOException e) {
             throw new IllegalArgumentException(out + ": cannot write: " + e.getMessage());
         }
-    }
-
-    static int[] withEos(int[] ids, Integer eos) {
-        if (eos == null || (ids.length > 0 && ids[ids.length - 1] == eos)) return ids;
-        int[] out = Arrays.copyOf(ids, ids.length + 1);
-        out[ids.length] = eos;
-        return out;
     }
 }

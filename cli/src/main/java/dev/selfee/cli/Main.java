@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
                 TokenizeCommand.class,
                 TrainTokenizerCommand.class,
                 ConvertCommand.class,
+                InitCommand.class,
                 GoldJudgeCommand.class,
                 DevicesCommand.class,
                 BenchCommand.class,

@@ -31,13 +31,37 @@ final class SpaCommand implements Callable<Integer> {
     @Option(names = "--out", description = "run directory (required unless --resume)") Path out;
     @Option(names = "--resume", description = "continue the run in this directory with its saved configuration") Path resume;
 
+    /** What the less obvious fields mean. */
+    private static final java.util.Map<String, String> HELP = java.util.Map.ofEntries(
+            java.util.Map.entry("sft_model", "the SFT model directory (π_SFT; with its tokenizer)"),
+            java.util.Map.entry("tokenizer", "tokenizer directory, if not the SFT model's"),
+            java.util.Map.entry("seed_data", "the human-labelled seed pairs {prompt, chosen, rejected}"),
+            java.util.Map.entry("prompts", "one prompt JSONL per iteration"),
+            java.util.Map.entry("prompt_pool", "one prompt JSONL split across the iterations by iteration_sizes"),
+            java.util.Map.entry("iteration_sizes", "prompts per iteration taken from prompt_pool"),
+            java.util.Map.entry("samples_per_prompt", "K responses sampled per prompt"),
+            java.util.Map.entry("judging_reference", "sft, previous or none: what the implicit reward subtracts"),
+            java.util.Map.entry("pair_selection", "min_max or max_chosen"),
+            java.util.Map.entry("loss", "the iterations' loss: spa, sigmoid, cdpo or ipo"),
+            java.util.Map.entry("spa_lambdas", "DND's λ per iteration (0: off)"),
+            java.util.Map.entry("spa_alpha", "label smoothing of low-confidence pairs"),
+            java.util.Map.entry("spa_warmup_ratio", "share of steps with α = 0"),
+            java.util.Map.entry("spa_window", "pairs in the threshold's sliding window"),
+            java.util.Map.entry("spa_quantile", "the threshold's quantile K"),
+            java.util.Map.entry("spa_threshold_form", "released (mid-point of two order statistics) or paper"),
+            java.util.Map.entry("seed_lr", "learning rate of the seed DPO"),
+            java.util.Map.entry("seed_epochs", "epochs of the seed DPO"),
+            java.util.Map.entry("lr", "learning rate of each iteration"),
+            java.util.Map.entry("epochs", "epochs of each iteration"),
+            java.util.Map.entry("save_steps", "trainer checkpoints every N steps, for resuming inside a stage (0: none)"));
+
     /** Adds one flag per configuration field to the command's spec. */
     static CommandLine withConfigFlags(CommandLine cl) {
         CommandSpec spec = cl.getCommandSpec();
         for (RecordComponent rc : SpaConfig.class.getRecordComponents()) {
             String field = rc.getAccessor().getAnnotation(JsonProperty.class).value();
             spec.addOption(OptionSpec.builder("--" + field.replace('_', '-')).type(String.class).paramLabel(paramLabel(rc))
-                    .description("run.json field \"" + field + "\" (default: " + defaultOf(rc) + ")").build());
+                    .description((HELP.getOrDefault(field, "") + " [\"" + field + "\", default " + defaultOf(rc) + "]").strip()).build());
         }
         return cl;
     }

@@ -9,8 +9,6 @@ import dev.selfee.engine.autograd.Parameter;
 import dev.selfee.engine.model.LlamaModel;
 import dev.selfee.engine.model.LoraConfig;
 import dev.selfee.engine.model.SequenceBatch;
-import dev.selfee.engine.ops.Arithmetic;
-import dev.selfee.engine.ops.Reduce;
 import dev.selfee.engine.optim.AdamW;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
@@ -54,13 +52,12 @@ final class TrainStepBench implements Runnable {
             rest.add(r.ints(seqLen - 1, 0, c.vocabSize()).toArray());
         }
         SequenceBatch batch = SequenceBatch.of(prompts, rest); // every next token is a target: plain LM loss
-        float tokens = batchSize * (seqLen - 1);
         double[] times = new double[steps];
         float loss = 0;
         try (Tape tape = Tape.start()) {
             for (int i = -2; i < steps; i++) {
                 long t0 = System.nanoTime();
-                Var l = Arithmetic.scale(Reduce.sum(m.sequenceLogProbs(batch)), -1f / tokens);
+                Var l = m.meanTokenLoss(batch);
                 tape.backward(l);
                 opt.step();
                 opt.zeroGrad();

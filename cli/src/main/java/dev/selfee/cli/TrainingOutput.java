@@ -42,7 +42,7 @@ final class TrainingOutput {
     static int eos(Tokenizer tokenizer, Path modelDir, LlamaModel model) {
         if (tokenizer != null && tokenizer.eosId() >= 0) return tokenizer.eosId();
         if (modelDir != null) {
-            Integer e = ModelInputs.eos(modelDir);
+            Integer e = new ModelInputs(modelDir).eos();
             if (e != null) return e;
         }
         return model.config().eosTokenIds().isEmpty() ? -1 : model.config().eosTokenIds().getFirst();

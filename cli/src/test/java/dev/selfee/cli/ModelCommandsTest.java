@@ -95,6 +95,24 @@ class ModelCommandsTest {
     }
 
     @Test
+    void initAndConvertWriteLoadableCheckpoints() throws IOException {
+        Path made = tmp.resolve("init"), bf16 = tmp.resolve("bf16");
+        assertEquals(0, run("init", "--config", model.resolve("config.json").toString(), "--out", made.toString(), "--seed", "4").code());
+        LlamaModel expected = LlamaModel.random(LlamaConfig.read(model.resolve("config.json")), 4), loaded = LlamaCheckpoint.load(made);
+        for (var p : expected.parameters().values()) assertArrayEquals(p.value().toArray(), loaded.parameter(p.name()).value().toArray(), p.name());
+        assertEquals(0, run("convert", "--model", made.toString(), "--out", bf16.toString(), "--dtype", "bfloat16").code());
+        assertEquals("bfloat16", LlamaCheckpoint.config(bf16).dtype());
+        assertTrue(Files.size(bf16.resolve("model.safetensors")) < 0.6 * Files.size(made.resolve("model.safetensors")), "bf16 halves the weights");
+        LlamaModel widened = LlamaCheckpoint.load(bf16);
+        for (var p : loaded.parameters().values()) {
+            float[] a = p.value().toArray(), b = widened.parameter(p.name()).value().toArray();
+            for (int i = 0; i < a.length; i++) assertEquals(a[i], b[i], Math.abs(a[i]) / 128, p.name());
+        }
+        Result r = run("convert", "--model", made.toString(), "--out", bf16.toString(), "--dtype", "int8");
+        assertEquals("selfee convert: --dtype must be float32, bfloat16 or float16, got 'int8'", r.err().strip());
+    }
+
+    @Test
     void logprobsAppendsEosAndScoresPairs() throws IOException {
         Path data = tmp.resolve("data.jsonl"), out = tmp.resolve("lp.jsonl");
         Files.writeString(data, """
@@ -113,6 +131,39 @@ class ModelCommandsTest {
     }
 
     @Test
+    void textFieldsAreEncodedWithTheModelsTokenizer() throws IOException {
+        Path dir = tmp.resolve("text-model"), corpus = tmp.resolve("corpus.jsonl");
+        Files.writeString(corpus, "{\"text\": \"hello world, hello there. the quick brown fox jumps over the lazy dog\"}\n".repeat(3));
+        assertEquals(0, run("train-tokenizer", "--data", corpus.toString(), "--vocab-size", "300", "--out", dir.toString()).code());
+        dev.selfee.tokenizer.Tokenizer tok = dev.selfee.tokenizer.Tokenizer.load(dir);
+        Files.writeString(dir.resolve("config.json"), Files.readString(model.resolve("config.json")).replace("\"vocab_size\": 50", "\"vocab_size\": 300")
+                .replace("\"eos_token_id\": 3", "\"eos_token_id\": " + tok.eosId()));
+        LlamaModel m = LlamaModel.random(LlamaCheckpoint.config(dir), 2, 0.5);
+        LlamaCheckpoint.save(m, dir);
+
+        Path prompts = tmp.resolve("text-prompts.jsonl"), out = tmp.resolve("text-out.jsonl");
+        Files.writeString(prompts, "{\"prompt\": \"hello world\"}\n");
+        assertEquals(0, run("generate", "--model", dir.toString(), "--prompts", prompts.toString(), "--out", out.toString(),
+                "--temperature", "0", "--max-new-tokens", "4").code());
+        JsonNode line = lines(out).getFirst();
+        assertEquals("hello world", line.get("prompt").asText());
+        assertArrayEquals(tok.encode("hello world", true), ints(line.get("prompt_ids")));
+        int[] response = ints(line.get("responses_ids").get(0));
+        assertArrayEquals(Generator.generate(m, List.of(tok.encode("hello world", true)), SamplingOptions.greedy(4, tok.eosId())).getFirst().tokens(), response);
+        assertEquals(tok.decode(response, true), line.get("responses").get(0).asText());
+
+        Path data = tmp.resolve("text-data.jsonl"), lp = tmp.resolve("text-lp.jsonl");
+        Files.writeString(data, "{\"prompt\": \"the quick\", \"completion\": \" brown fox\"}\n");
+        assertEquals(0, run("logprobs", "--model", dir.toString(), "--data", data.toString(), "--out", lp.toString()).code());
+        int[] completion = tok.encode(" brown fox", false);
+        int[] withEos = java.util.Arrays.copyOf(completion, completion.length + 1);
+        withEos[completion.length] = tok.eosId();
+        float expected = Scorer.score(m, List.of(tok.encode("the quick", true)), List.of(withEos), 1)[0];
+        assertEquals(expected, lines(lp).getFirst().get("logp").floatValue(), 1e-4);
+        assertEquals(withEos.length, lines(lp).getFirst().get("tokens").asInt());
+    }
+
+    @Test
     void badInputIsOneLineNamingFileAndLineAndWritesNothing() throws IOException {
         Path data = tmp.resolve("bad.jsonl"), out = tmp.resolve("never.jsonl");
         Files.writeString(data, "{\"prompt_ids\": [1], \"completion_ids\": [2]}\n{\"prompt_ids\": [1], \"completion_ids\": [2, \"x\"]}\n");
@@ -121,7 +172,8 @@ class ModelCommandsTest {
         assertEquals("selfee logprobs: " + data + ":2: field 'completion_ids' item 1 is not an integer token id: \"x\"", r.err().strip());
         Files.writeString(data, "{\"prompt\": \"hello\"}\n");
         r = run("generate", "--model", model.toString(), "--prompts", data.toString(), "--out", out.toString());
-        assertEquals("selfee generate: " + data + ":1: field 'prompt' is text, which needs a tokenizer; give 'prompt_ids' (token ids) instead", r.err().strip());
+        assertEquals("selfee generate: " + data + ":1: field 'prompt' is text, which needs a tokenizer, but " + model
+                + " has no tokenizer.json; give 'prompt_ids' (token ids) instead", r.err().strip());
         Files.writeString(data, "{\"prompt_ids\": [1, 50]}\n");
         r = run("generate", "--model", model.toString(), "--prompts", data.toString(), "--out", out.toString());
         assertEquals("selfee generate: prompt 0: token id 50 is outside the vocabulary [0, 50)", r.err().strip());

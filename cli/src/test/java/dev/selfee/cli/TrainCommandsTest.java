@@ -63,6 +63,25 @@ class TrainCommandsTest {
     }
 
     @Test
+    void logprobsScoresChatPairsAsTheDpoTrainerEncodesThem() throws IOException {
+        Path model = sft("sft-chat");
+        Path data = tmp.resolve("chat-pairs.jsonl"), out = tmp.resolve("chat-logps.jsonl");
+        // a chat pair: logprobs must score the very ids the DPO trainer trains on
+        Files.writeString(data, """
+                {"prompt": [{"role": "user", "content": "count 3"}], "chosen": [{"role": "assistant", "content": "then say hello"}], "rejected": [{"role": "assistant", "content": "dog"}]}
+                """);
+        ModelCommandsTest.Result r = ModelCommandsTest.run("logprobs", "--model", model.toString(), "--data", data.toString(), "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonNode row = new com.fasterxml.jackson.databind.ObjectMapper().readTree(Files.readAllLines(out).getFirst());
+        var enc = new dev.selfee.spa.train.ExampleEncoder(dev.selfee.tokenizer.Tokenizer.load(model), dev.selfee.spa.train.Truncation.none());
+        var pair = enc.pairs(dev.selfee.spa.data.PreferenceExample.read(data)).items().getFirst();
+        float[] expected = dev.selfee.engine.model.Scorer.score(LlamaCheckpoint.load(model), List.of(pair.prompt(), pair.prompt()),
+                List.of(pair.chosen(), pair.rejected()), 2);
+        assertEquals(expected[0], row.get("logps/chosen").floatValue(), 1e-5);
+        assertEquals(expected[1], row.get("logps/rejected").floatValue(), 1e-5);
+    }
+
+    @Test
     void sftTrainsANewModelAndWritesItWithTheTokenizerAtomically() throws IOException {
         Path out = sft("sft-a");
         for (String f : List.of("config.json", "model.safetensors", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "metrics.jsonl",

@@ -10,8 +10,9 @@ import java.util.List;
 /**
  * Batched autoregressive generation with a KV cache. Prompts of different lengths are
  * left-padded into one batch; one forward over the prompts fills the cache, then each step
- * decodes one token per row. Only the last position is projected to the vocabulary. A row
- * stops at a stop token (not included in its output) or after {@code maxNewTokens}.
+ * decodes one token per live row (finished rows leave the batch). Only the last position is
+ * projected to the vocabulary. A row stops at a stop token (not included in its output) or after
+ * {@code maxNewTokens}.
  */
 public final class Generator {
     /** One generated sequence: its new tokens, and whether a stop token ended it (false: the length limit). */
@@ -65,31 +66,46 @@ public final class Generator {
         try (NoGrad _ = NoGrad.enter()) {
             Var hidden = model.decode(ids, batch, longest, LlamaModel.positions(promptMask, batch, longest, 0),
                     Tensor.of(promptMask, batch, longest), cache, 0);
-            int[] next = new int[batch], pos = new int[batch];
+            int live = batch;
+            int[] rows = new int[batch], next = new int[batch], pos = new int[batch]; // per batch slot: its prompt row, token, position
+            for (int b = 0; b < batch; b++) rows[b] = b;
             for (int step = 0; ; step++) {
-                Tensor logits = Linear.apply(hidden, model.lmHead()).value(); // [batch, 1, vocab]
-                int live = 0;
-                for (int b = 0; b < batch; b++) {
-                    if (done[b]) continue;
-                    int token = sampler.next(logits.data(), logits.offset() + b * vocab, vocab, streams[b]);
+                Tensor logits = Linear.apply(hidden, model.lmHead()).value(); // [live, 1, vocab]
+                int still = 0;
+                for (int slot = 0; slot < live; slot++) {
+                    int r = rows[slot];
+                    int token = sampler.next(logits.data(), logits.offset() + slot * vocab, vocab, streams[r]);
                     if (options.isStop(token)) {
-                        done[b] = true;
+                        done[r] = true;
                     } else {
-                        out.get(b).add(token);
-                        next[b] = token;
-                        live++;
+                        out.get(r).add(token);
+                        next[slot] = token;
+                        still++;
                     }
                 }
-                if (live == 0 || step + 1 >= maxNew) break;
-                int at = longest + step; // cache position of the token fed now
-                for (int b = 0; b < batch; b++) {
-                    mask[b * capacity + at] = 1f;
-                    pos[b] = lengths[b] + step;
-                    if (done[b]) next[b] = 0;
+                if (still == 0 || step + 1 >= maxNew) break;
+                if (still < live) { // drop finished rows from the batch: later steps compute only live ones
+                    int[] keep = new int[still];
+                    for (int slot = 0, j = 0; slot < live; slot++) if (!done[rows[slot]]) keep[j++] = slot;
+                    cache = cache.select(keep);
+                    for (int j = 0; j < still; j++) {
+                        int slot = keep[j];
+                        rows[j] = rows[slot];
+                        next[j] = next[slot];
+                        lengths[j] = lengths[slot];
+                        System.arraycopy(mask, slot * capacity, mask, j * capacity, capacity);
+                    }
+                    live = still;
                 }
-                float[] visible = new float[batch * (at + 1)];
-                for (int b = 0; b < batch; b++) System.arraycopy(mask, b * capacity, visible, b * (at + 1), at + 1);
-                hidden = model.decode(next, batch, 1, pos, Tensor.of(visible, batch, at + 1), cache, at);
+                int at = longest + step; // cache position of the token fed now
+                float[] visible = new float[live * (at + 1)];
+                for (int slot = 0; slot < live; slot++) {
+                    mask[slot * capacity + at] = 1f;
+                    pos[slot] = lengths[slot] + step;
+                    System.arraycopy(mask, slot * capacity, visible, slot * (at + 1), at + 1);
+                }
+                hidden = model.decode(java.util.Arrays.copyOf(next, live), live, 1, java.util.Arrays.copyOf(pos, live),
+                        Tensor.of(visible, live, at + 1), cache, at);
             }
         }
         return results(out, done);

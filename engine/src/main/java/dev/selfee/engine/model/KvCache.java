@@ -37,6 +37,19 @@ final class KvCache {
         }
     }
 
+    /** A cache holding only the given batch rows of this one, in that order. */
+    KvCache select(int[] rows) {
+        KvCache c = new KvCache(keys.length, rows.length, capacity, width);
+        int row = capacity * width;
+        for (int l = 0; l < keys.length; l++) {
+            for (int j = 0; j < rows.length; j++) {
+                System.arraycopy(keys[l].data(), rows[j] * row, c.keys[l].data(), j * row, row);
+                System.arraycopy(values[l].data(), rows[j] * row, c.values[l].data(), j * row, row);
+            }
+        }
+        return c;
+    }
+
     Tensor keys(int l) {
         return keys[l];
     }

@@ -83,14 +83,21 @@ public final class LlamaCheckpoint {
         save(model, dir, GenerationConfig.of(model.config()));
     }
 
-    /** A model with LoRA adapters is saved merged ({@link LlamaModel#merged}): the checkpoint is a plain model. */
     public static void save(LlamaModel model, Path dir, GenerationConfig generation) throws IOException {
+        save(model, dir, generation, MAX_SHARD_BYTES);
+    }
+
+    /**
+     * Saves, split into shards of at most {@code maxShardBytes} (with model.safetensors.index.json) when
+     * larger. A model with LoRA adapters is saved merged ({@link LlamaModel#merged}): the checkpoint is a plain model.
+     */
+    public static void save(LlamaModel model, Path dir, GenerationConfig generation, long maxShardBytes) throws IOException {
         model = model.merged();
         Files.createDirectories(dir);
         LlamaConfig c = model.config();
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         for (Parameter p : model.parameters().values()) tensors.put(p.name(), p.value());
-        SafetensorsWriter.writeCheckpoint(dir, tensors, storedType(c.dtype()), MAX_SHARD_BYTES);
+        SafetensorsWriter.writeCheckpoint(dir, tensors, storedType(c.dtype()), maxShardBytes);
         c.write(dir.resolve(CONFIG_FILE));
         generation.write(dir.resolve(GENERATION_CONFIG_FILE));
     }

@@ -266,6 +266,17 @@ public final class LlamaModel {
         return LmHeadLogProbs.apply(h, lmHead(), b.targets(), null);
     }
 
+    /**
+     * Mean next-token cross-entropy over the batch's counted targets (SFT's loss: completion tokens
+     * only, or every token when the prompt is a single token), fused with the LM head.
+     */
+    public Var meanTokenLoss(SequenceBatch b) {
+        int counted = 0;
+        for (int t : b.targets()) if (t != dev.selfee.engine.ops.CrossEntropy.IGNORE_INDEX) counted++;
+        if (counted == 0) throw new IllegalArgumentException("mean token loss: the batch has no completion tokens");
+        return Arithmetic.scale(dev.selfee.engine.ops.Reduce.sum(sequenceLogProbs(b)), -1f / counted);
+    }
+
     /** Final-norm hidden states [batch, seq, hidden]. */
     public Var hidden(int[] ids, float[] mask, int batch, int seq) {
         if (mask != null && mask.length != ids.length) {

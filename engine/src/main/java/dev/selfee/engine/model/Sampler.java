@@ -29,38 +29,74 @@ final class Sampler {
         }
         float inv = (float) (1.0 / options.temperature());
         for (int i = 0; i < vocab; i++) probs[i] = logits[off + i] * inv;
-        // candidates sorted by logit, highest first: the float's order-preserving int bits in the high word, the id in the low
-        for (int i = 0; i < vocab; i++) order[i] = ((long) ~sortable(probs[i]) << 32) | i;
-        Arrays.sort(order, 0, vocab);
-        int keep = vocab;
-        if (options.topK() > 0 && options.topK() < vocab) {
-            keep = options.topK();
-            float kth = probs[id(order[keep - 1])];
-            while (keep < vocab && probs[id(order[keep])] == kth) keep++; // ties with the k-th stay, as transformers keeps them
+        if (options.topK() == 0 && options.topP() >= 1) return sampleAll(vocab, random);
+        // weights w = exp(logit/T - max): probabilities up to one normaliser
+        float max = probs[argmax(probs, 0, vocab)];
+        double total = 0;
+        for (int i = 0; i < vocab; i++) total += probs[i] = (float) Math.exp(probs[i] - max);
+        // rank only the candidates: the tokens of weight >= t, for the largest t (a power of 1/16) leaving
+        // at least k tokens, or top_p of the mass, above it; the cuts below can never reach past them
+        int k = options.topK();
+        double t = 1.0 / 16;
+        while (t > 0) {
+            int count = 0;
+            double mass = 0;
+            for (int i = 0; i < vocab; i++) {
+                if (probs[i] >= t) {
+                    count++;
+                    mass += probs[i];
+                }
+            }
+            if (k > 0 ? count >= k : mass >= options.topP() * total) break;
+            t = t < 1e-40 ? 0 : t / 16;
         }
-        float max = probs[id(order[0])];
+        int n = 0;
+        for (int i = 0; i < vocab; i++) if (probs[i] >= t) order[n++] = ((long) ~sortable(probs[i]) << 32) | i; // highest first, then lowest id
+        Arrays.sort(order, 0, n);
+        int keep = n;
+        if (k > 0 && k < n) {
+            keep = k;
+            float kth = probs[id(order[keep - 1])];
+            while (keep < n && probs[id(order[keep])] == kth) keep++; // ties with the k-th stay, as transformers keeps them
+        }
         double sum = 0;
-        double[] p = new double[keep];
-        for (int i = 0; i < keep; i++) sum += p[i] = Math.exp(probs[id(order[i])] - max);
+        if (k > 0) {
+            for (int i = 0; i < keep; i++) sum += probs[id(order[i])];
+        } else {
+            sum = total;
+        }
         if (options.topP() < 1) {
             // the smallest prefix whose probability reaches top_p (at least one token)
             double acc = 0;
-            int n = 0;
-            while (n < keep) {
-                acc += p[n] / sum;
-                n++;
-                if (acc >= options.topP()) break;
+            int m = 0;
+            while (m < keep) {
+                acc += probs[id(order[m])];
+                m++;
+                if (acc >= options.topP() * sum) break;
             }
-            keep = n;
-            sum = 0;
-            for (int i = 0; i < keep; i++) sum += p[i];
+            keep = m;
         }
-        double u = random.nextDouble() * sum;
+        double kept = 0;
+        for (int i = 0; i < keep; i++) kept += probs[id(order[i])];
+        double u = random.nextDouble() * kept;
         for (int i = 0; i < keep; i++) {
-            u -= p[i];
+            u -= probs[id(order[i])];
             if (u < 0) return id(order[i]);
         }
         return id(order[keep - 1]);
+    }
+
+    /** Samples from softmax(probs[0, vocab)) without ranking: no cut is asked for. */
+    private int sampleAll(int vocab, SplittableRandom random) {
+        float max = probs[argmax(probs, 0, vocab)];
+        double sum = 0;
+        for (int i = 0; i < vocab; i++) sum += Math.exp(probs[i] - max);
+        double u = random.nextDouble() * sum;
+        for (int i = 0; i < vocab; i++) {
+            u -= Math.exp(probs[i] - max);
+            if (u < 0) return i;
+        }
+        return argmax(probs, 0, vocab);
     }
 
     static int argmax(float[] x, int off, int n) {

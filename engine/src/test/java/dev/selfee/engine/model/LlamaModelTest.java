@@ -83,6 +83,38 @@ class LlamaModelTest {
     }
 
     @Test
+    void meanTokenLossIsCrossEntropyOverCompletionTokens() {
+        LlamaModel m = fixture("llama");
+        SequenceBatch b = SequenceBatch.of(List.of(new int[] {1, 5, 9}, new int[] {4}), List.of(new int[] {7, 8}, new int[] {3, 2, 6}));
+        float fused, plain;
+        try (NoGrad _ = NoGrad.enter()) {
+            fused = m.meanTokenLoss(b).item();
+            plain = dev.selfee.engine.ops.CrossEntropy.apply(m.logits(b.ids(), b.mask(), b.batch(), b.seq()), b.targets()).item();
+        }
+        assertEquals(plain, fused, 1e-5);
+    }
+
+    @Test
+    void shardedCheckpointLoadsTheSameModel(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws java.io.IOException {
+        LlamaModel m = fixture("llama");
+        LlamaCheckpoint.save(m, tmp, LlamaCheckpoint.generationConfig(ModelFixtures.dir("llama")), 40_000);
+        assertTrue(java.nio.file.Files.exists(tmp.resolve("model.safetensors.index.json")));
+        assertFalse(java.nio.file.Files.exists(tmp.resolve("model.safetensors")));
+        LlamaModel again = LlamaCheckpoint.load(tmp);
+        for (Parameter p : m.parameters().values()) assertArrayEquals(p.value().toArray(), again.parameter(p.name()).value().toArray(), p.name());
+    }
+
+    @Test
+    void loadsAShardedCheckpointWrittenByTransformers() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Path.of(LlamaModelTest.class.getResource("/checkpoints/llama/config.json").toURI()).getParent();
+        LlamaModel m = LlamaCheckpoint.load(dir);
+        assertEquals(22688, m.parameterCount(), "every tensor of the index (model.safetensors.index.json total_parameters)");
+        try (var r = dev.selfee.engine.io.CheckpointReader.open(dir)) {
+            for (Parameter p : m.parameters().values()) assertArrayEquals(r.load(p.name()).toArray(), p.value().toArray(), p.name());
+        }
+    }
+
+    @Test
     void batchedGenerationEqualsOnePromptAtATime() {
         for (String name : ModelFixtures.NAMES) {
             LlamaModel m = fixture(name);
@@ -120,6 +152,23 @@ class LlamaModelTest {
     }
 
     @Test
+    void rowsThatStopLeaveTheBatchWithoutChangingTheOthers() {
+        LlamaModel m = fixture("mistral");
+        List<int[]> prompts = new java.util.ArrayList<>();
+        for (int i = 0; i < 12; i++) prompts.add(new int[] {1, 3 + i, 7 + 2 * i});
+        SamplingOptions opts = new SamplingOptions(1.0, 0, 1, 16, 7, new int[] {5, 9, 28, 40});
+        var batched = Generator.generate(m, prompts, opts);
+        int stopped = 0;
+        for (int i = 0; i < prompts.size(); i++) {
+            var alone = Generator.generate(m, List.of(prompts.get(i)), opts, i).getFirst();
+            assertArrayEquals(alone.tokens(), batched.get(i).tokens(), "row " + i);
+            assertEquals(alone.stopped(), batched.get(i).stopped());
+            if (batched.get(i).stopped()) stopped++;
+        }
+        assertTrue(stopped > 0 && stopped < prompts.size(), "some rows stop early and others run on: " + stopped);
+    }
+
+    @Test
     void samplerKeepsOnlyTheTopKAndTheNucleus() {
         float[] logits = {0f, 3f, 2.9f, -5f, 1f};
         java.util.SplittableRandom rng = new java.util.SplittableRandom(3);
@@ -136,6 +185,26 @@ class LlamaModelTest {
         Sampler all = new Sampler(new SamplingOptions(1, 0, 1, 1, 0, new int[0]));
         for (int i = 0; i < 3000; i++) seen.add(all.next(logits, 0, 5, rng));
         assertEquals(java.util.Set.of(0, 1, 2, 4), seen, "token 3 (p ≈ 2e-4) is unlikely in 3000 draws; the rest appear");
+    }
+
+    @Test
+    void sampledFrequenciesFollowTheRenormalisedDistribution() {
+        float[] logits = {0f, (float) Math.log(2), (float) Math.log(3), (float) Math.log(4)}; // p = .1 .2 .3 .4
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(9);
+        int draws = 20000;
+        // no cut; top-k 2 (.3, .4 -> 3/7, 4/7); top-p 0.5 (.4 then .3 reaches it -> 3/7, 4/7); temperature 0.5 squares the ratios
+        double[][] expected = {{.1, .2, .3, .4}, {0, 0, 3 / 7.0, 4 / 7.0}, {0, 0, 3 / 7.0, 4 / 7.0}, {1 / 30.0, 4 / 30.0, 9 / 30.0, 16 / 30.0}};
+        SamplingOptions[] options = {new SamplingOptions(1, 0, 1, 1, 0, new int[0]), new SamplingOptions(1, 2, 1, 1, 0, new int[0]),
+                new SamplingOptions(1, 0, 0.5, 1, 0, new int[0]), new SamplingOptions(0.5, 0, 1, 1, 0, new int[0])};
+        for (int c = 0; c < options.length; c++) {
+            Sampler s = new Sampler(options[c]);
+            int[] counts = new int[4];
+            for (int i = 0; i < draws; i++) counts[s.next(logits, 0, 4, rng)]++;
+            for (int v = 0; v < 4; v++) {
+                double p = expected[c][v], sd = Math.sqrt(p * (1 - p) / draws);
+                assertEquals(p, counts[v] / (double) draws, 4 * sd + 1e-9, "case " + c + ", token " + v);
+            }
+        }
     }
 
     @Test
