@@ -55,6 +55,15 @@ class LoraLinearTest {
     }
 
     @Test
+    void anOptimizerRefusesAFrozenParameter() {
+        Parameter w = new Parameter("model.layers.0.self_attn.q_proj.weight", Inputs.uniform(1, -1f, 1f, 3, 5)).freeze();
+        var e = assertThrows(IllegalArgumentException.class, () -> new dev.selfee.engine.optim.AdamW(java.util.List.of(w), 1e-3));
+        assertTrue(e.getMessage().contains("q_proj.weight' is frozen"), e.getMessage());
+        w.unfreeze();
+        assertNotNull(w.grad(), "thawed, it trains again");
+    }
+
+    @Test
     void mismatchedAdapterShapesAreNamed() {
         Var x = variable(1, 2, 6), w = variable(2, 5, 6), a = variable(3, 3, 4), b = variable(4, 5, 3);
         var e = assertThrows(IllegalArgumentException.class, () -> LoraLinear.apply(x, w, null, a, b, 1f));
