@@ -34,9 +34,9 @@ import picocli.CommandLine.Option;
                 "While training, OUT.partial/ holds metrics.jsonl (one line per step) and, for spa,",
                 "pairs_refinement.jsonl; when done it becomes OUT, with the model in transformers'",
                 "layout, the tokenizer files and training_summary.json.",
-                "With --lora-r > 0 only LoRA adapters train; the reference is then the policy with",
-                "its adapters disabled (unless --ref); OUT holds the merged model and OUT/adapter/",
-                "the adapter in PEFT's format."})
+                "With --lora-r > 0 only LoRA adapters train; the reference is then the",
+                "policy with its adapters disabled (unless --ref); OUT holds the merged",
+                "model and OUT/adapter/ the adapter in PEFT's format."})
 public final class DpoCommand implements Runnable {
     @Option(names = "--model", required = true, description = "the policy's starting model directory") Path model;
     @Option(names = "--ref", description = "reference model directory (default: --model)") Path ref;

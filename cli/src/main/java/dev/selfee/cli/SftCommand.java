@@ -30,8 +30,8 @@ import picocli.CommandLine.Option;
                 "While training, OUT.partial/ holds metrics.jsonl (one line per step); when done it",
                 "becomes OUT, with the model in transformers' layout, the tokenizer files and",
                 "training_summary.json.",
-                "With --lora-r > 0 only LoRA adapters train (the base weights stay frozen); OUT",
-                "holds the merged model and OUT/adapter/ the adapter in PEFT's format."})
+                "With --lora-r > 0 only LoRA adapters train (the base weights stay frozen);",
+                "OUT holds the merged model and OUT/adapter/ the adapter in PEFT's format."})
 public final class SftCommand implements Runnable {
     @Option(names = "--model", description = "model directory to fine-tune") Path model;
     @Option(names = "--init-config", description = "config.json of a new model to train from scratch (needs --tokenizer)") Path initConfig;
