@@ -32,7 +32,6 @@ public final class LogprobsCommand implements Runnable {
     public void run() {
         List<JsonlFile.Line> lines = JsonlFile.read(data);
         ModelInputs inputs = new ModelInputs(model);
-        Integer eos = inputs.eos();
         List<int[]> prompts = new ArrayList<>(), completions = new ArrayList<>();
         boolean[] paired = new boolean[lines.size()];
         for (int i = 0; i < lines.size(); i++) {
@@ -42,7 +41,7 @@ public final class LogprobsCommand implements Runnable {
             paired[i] = l.has("chosen_ids") || l.has("chosen");
             for (String f : paired[i] ? new String[] {"chosen", "rejected"} : new String[] {"completion"}) {
                 prompts.add(p);
-                completions.add(withEos(inputs.completion(l, f), eos));
+                completions.add(inputs.completion(l, f));
             }
         }
         LlamaModel m = LlamaCheckpoint.load(model);
@@ -71,12 +70,5 @@ public final class LogprobsCommand implements Runnable {
         } catch (IOException e) {
             throw new IllegalArgumentException(out + ": cannot write: " + e.getMessage());
         }
-    }
-
-    static int[] withEos(int[] ids, Integer eos) {
-        if (eos == null || (ids.length > 0 && ids[ids.length - 1] == eos)) return ids;
-        int[] out = Arrays.copyOf(ids, ids.length + 1);
-        out[ids.length] = eos;
-        return out;
     }
 }

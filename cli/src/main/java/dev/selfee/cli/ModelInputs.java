@@ -1,6 +1,9 @@
 package dev.selfee.cli;
 
 import dev.selfee.engine.model.LlamaCheckpoint;
+import dev.selfee.spa.data.Text;
+import dev.selfee.spa.train.ExampleEncoder;
+import dev.selfee.spa.train.Truncation;
 import dev.selfee.tokenizer.Tokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,13 +12,16 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Token ids of the model commands' inputs: a field {@code x_ids} (ids as given) or text {@code x},
- * encoded with the model directory's tokenizer (loaded on first use). Prompts are encoded with the
- * tokenizer's own special-token rules (BOS where it adds one), completions without: TRL's convention.
+ * Token ids of the model commands' inputs: a field {@code x_ids} (ids as given), text, or a message
+ * list {@code x}, encoded with the model directory's tokenizer (loaded on first use) by the
+ * trainers' {@link ExampleEncoder}, so scoring sees exactly what training sees (TRL's convention:
+ * prompts with the tokenizer's special-token rules or the chat template, completions without
+ * special tokens and followed by EOS).
  */
 final class ModelInputs {
     private final Path model;
     private Tokenizer tokenizer;
+    private ExampleEncoder encoder;
     private boolean usedText;
 
     ModelInputs(Path model) {
@@ -23,21 +29,38 @@ final class ModelInputs {
     }
 
     int[] prompt(JsonlFile.Line l) {
-        return ids(l, "prompt", true);
+        return encoder().prompt(text(l, "prompt"), where(l));
     }
 
+    /** The completion in {@code field}, followed by EOS. */
     int[] completion(JsonlFile.Line l, String field) {
-        return ids(l, field, false);
+        return encoder().completion(text(l, "prompt"), text(l, field), where(l));
     }
 
-    private int[] ids(JsonlFile.Line l, String field, boolean specialTokens) {
-        if (l.has(field + "_ids")) return l.ids(field + "_ids");
-        if (!l.has(field)) throw l.error("missing field '" + field + "' (text) or '" + field + "_ids' (token ids)");
-        var v = l.json().get(field);
-        if (!v.isTextual()) throw l.error("field '" + field + "' must be text (message lists are not supported here); or give '" + field + "_ids'");
-        Tokenizer t = tokenizer(l, field);
+    private static String where(JsonlFile.Line l) {
+        return l.file() + ":" + l.number();
+    }
+
+    private Text text(JsonlFile.Line l, String field) {
+        if (l.has(field + "_ids")) return new Text.Ids(l.ids(field + "_ids"));
+        if (!l.has(field)) throw l.error("missing field '" + field + "' (text or messages) or '" + field + "_ids' (token ids)");
+        Text t;
+        try {
+            t = Text.field(l.json(), field);
+        } catch (IllegalArgumentException e) {
+            throw l.error(e.getMessage());
+        }
+        tokenizer(l, field);
         usedText = true;
-        return t.encode(v.asText(), specialTokens);
+        return t;
+    }
+
+    private ExampleEncoder encoder() {
+        if (encoder == null) {
+            Integer eos = eos();
+            encoder = new ExampleEncoder(tokenizer, eos == null ? -1 : eos, Truncation.none());
+        }
+        return encoder;
     }
 
     /** True when a text field was read, so outputs can carry decoded text. */

@@ -4,9 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.selfee.spa.data.Jsonl;
+import dev.selfee.spa.train.ExampleEncoder;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -42,7 +42,7 @@ public final class GenerationsJudging {
         for (JsonNode g : gens) {
             prompts.add(Jsonl.requireIntArray(g, "prompt_ids"));
             List<int[]> rs = new ArrayList<>();
-            for (JsonNode r : g.get("responses_ids")) rs.add(withEos(ids(r), eosId));
+            for (JsonNode r : g.get("responses_ids")) rs.add(ExampleEncoder.appendEos(ids(r), eosId));
             responses.add(rs);
         }
         List<JudgedPair> pairs = judge.judge(prompts, responses, seed);
@@ -73,10 +73,4 @@ public final class GenerationsJudging {
         return out;
     }
 
-    private static int[] withEos(int[] r, int eos) {
-        if (eos < 0 || (r.length > 0 && r[r.length - 1] == eos)) return r;
-        int[] out = Arrays.copyOf(r, r.length + 1);
-        out[r.length] = eos;
-        return out;
-    }
 }

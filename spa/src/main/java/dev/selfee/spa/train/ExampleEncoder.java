@@ -124,6 +124,11 @@ public final class ExampleEncoder {
     }
 
     private int[] withEos(int[] ids) {
+        return appendEos(ids, eos);
+    }
+
+    /** {@code ids} followed by {@code eos}, unless they already end with it or eos is -1 (none). */
+    public static int[] appendEos(int[] ids, int eos) {
         if (eos < 0 || (ids.length > 0 && ids[ids.length - 1] == eos)) return ids;
         int[] out = Arrays.copyOf(ids, ids.length + 1);
         out[ids.length] = eos;

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.selfee.engine.autograd.Parameter;
 import dev.selfee.engine.model.LlamaCheckpoint;
 import dev.selfee.engine.model.LlamaModel;
 import dev.selfee.spa.loss.PreferenceLoss;
@@ -28,13 +27,6 @@ class DpoTrainerTest {
         return DpoOptions.defaults().withTraining(t);
     }
 
-    private static float[] weights(LlamaModel m) {
-        float[] all = new float[(int) m.parameterCount()];
-        int k = 0;
-        for (Parameter p : m.parameters().values()) for (float v : p.value().toArray()) all[k++] = v;
-        return all;
-    }
-
     @Test
     void sameSeedGivesBitIdenticalWeights() {
         List<TokenizedPair> pairs = TrainFixtures.randomPairs(10, VOCAB, 3);
@@ -43,10 +35,10 @@ class DpoTrainerTest {
         for (int run = 0; run < 2; run++) {
             LlamaModel policy = TrainFixtures.tinyModel(VOCAB, 1), ref = TrainFixtures.tinyModel(VOCAB, 1);
             DpoTrainer.train(policy, ref, pairs, o, work.resolve("run" + run), MetricsSink.NONE, null);
-            w[run] = weights(policy);
+            w[run] = TrainFixtures.weights(policy);
         }
         assertArrayEquals(w[0], w[1]);
-        assertFalse(Arrays.equals(w[0], weights(TrainFixtures.tinyModel(VOCAB, 1))), "training changed nothing");
+        assertFalse(Arrays.equals(w[0], TrainFixtures.weights(TrainFixtures.tinyModel(VOCAB, 1))), "training changed nothing");
     }
 
     @Test
@@ -75,7 +67,7 @@ class DpoTrainerTest {
             TrainingOptions t = TrainingOptions.defaults().withBatchSize(shapes[i][0]).withGradientAccumulationSteps(shapes[i][1]).withMaxSteps(2)
                     .withLearningRate(0.05).withOptimizer(TrainingOptions.OptimizerType.SGD, 0).withMaxGradNorm(0).withSchedule(TrainingOptions.Schedule.CONSTANT, 0);
             DpoTrainer.train(policy, TrainFixtures.tinyModel(VOCAB, 5), pairs, DpoOptions.defaults().withTraining(t), work.resolve("r" + i), MetricsSink.NONE, null);
-            w[i] = weights(policy);
+            w[i] = TrainFixtures.weights(policy);
         }
         for (int i = 0; i < w[0].length; i++) assertEquals(w[0][i], w[1][i], 1e-5 * Math.max(1, Math.abs(w[0][i])), "weight " + i);
     }
@@ -136,8 +128,8 @@ class DpoTrainerTest {
         assertEquals(3, e.step());
         assertTrue(e.getMessage().startsWith("training stopped at optimizer step 3: the loss is"), e.getMessage());
         LlamaModel saved = LlamaCheckpoint.load(e.lastGood());
-        assertArrayEquals(weights(policy), weights(saved), "the last good model is the one before the failing step");
-        assertFalse(Arrays.equals(weights(saved), weights(TrainFixtures.tinyModel(VOCAB, 10))), "two steps were taken before");
+        assertArrayEquals(TrainFixtures.weights(policy), TrainFixtures.weights(saved), "the last good model is the one before the failing step");
+        assertFalse(Arrays.equals(TrainFixtures.weights(saved), TrainFixtures.weights(TrainFixtures.tinyModel(VOCAB, 10))), "two steps were taken before");
     }
 
     @Test
@@ -151,6 +143,6 @@ class DpoTrainerTest {
         List<TokenizedPair> ok = TrainFixtures.randomPairs(2, VOCAB, 1);
         DpoOptions dnd = options(2, 1, 1).withLoss(PreferenceLoss.Type.SPA).withSpaLambda(0.5);
         var same = assertThrows(IllegalArgumentException.class, () -> DpoTrainer.train(policy, policy, ok, dnd, work, null, null));
-        assertEquals("the reference model must be a separate copy: the policy changes during training", same.getMessage());
+        assertEquals("the reference model must be a separate copy (or the policy with LoRA adapters, disabled for it): the policy changes during training", same.getMessage());
     }
 }

@@ -2,7 +2,6 @@ package dev.selfee.spa.train;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.selfee.engine.autograd.Parameter;
 import dev.selfee.engine.model.LlamaModel;
 import dev.selfee.spa.loss.PreferenceLoss;
 import java.io.IOException;
@@ -34,13 +33,6 @@ class ResumeTest {
         };
     }
 
-    private static float[] weights(LlamaModel m) {
-        float[] all = new float[(int) m.parameterCount()];
-        int k = 0;
-        for (Parameter p : m.parameters().values()) for (float v : p.value().toArray()) all[k++] = v;
-        return all;
-    }
-
     @Test
     void spaWithDndResumesBitIdentically() throws IOException {
         List<TokenizedPair> pairs = TrainFixtures.randomPairs(12, VOCAB, 21);
@@ -61,7 +53,7 @@ class ResumeTest {
         try (MetricsFile m = new MetricsFile(b.resolve("metrics.jsonl"))) {
             DpoTrainer.train(resumed, TrainFixtures.tinyModel(VOCAB, 2), pairs, o, b, m, null);
         }
-        assertArrayEquals(weights(whole), weights(resumed));
+        assertArrayEquals(TrainFixtures.weights(whole), TrainFixtures.weights(resumed));
         assertEquals(Files.readString(a.resolve("metrics.jsonl")), Files.readString(b.resolve("metrics.jsonl")));
         assertEquals(Files.readString(a.resolve(DpoTrainer.PAIRS_FILE)), Files.readString(b.resolve(DpoTrainer.PAIRS_FILE)));
         assertFalse(Files.exists(b.resolve(TrainingCheckpoint.DIR)), "a finished run removes its checkpoint");
@@ -84,10 +76,10 @@ class ResumeTest {
         SftTrainer.train(other, data.subList(0, 8), t, c, MetricsSink.NONE, null);
         LlamaModel clean = TrainFixtures.tinyModel(VOCAB, 3);
         SftTrainer.train(clean, data.subList(0, 8), t, tmp.resolve("clean"), MetricsSink.NONE, null);
-        assertArrayEquals(weights(clean), weights(other));
+        assertArrayEquals(TrainFixtures.weights(clean), TrainFixtures.weights(other));
         LlamaModel resumed = TrainFixtures.tinyModel(VOCAB, 3);
         SftTrainer.train(resumed, data, t, b, MetricsSink.NONE, null);
-        assertArrayEquals(weights(whole), weights(resumed));
+        assertArrayEquals(TrainFixtures.weights(whole), TrainFixtures.weights(resumed));
     }
 
     private static void copyTree(Path from, Path to) throws IOException {

@@ -2,7 +2,6 @@ package dev.selfee.spa.train;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.selfee.engine.autograd.Parameter;
 import dev.selfee.engine.model.LlamaCheckpoint;
 import dev.selfee.engine.model.LlamaModel;
 import dev.selfee.engine.model.Scorer;
@@ -19,13 +18,6 @@ class SftTrainerTest {
 
     private static TrainingOptions options(int steps) {
         return TrainingOptions.defaults().withBatchSize(3).withMaxSteps(steps).withLearningRate(1e-2).withSeed(3);
-    }
-
-    private static float[] weights(LlamaModel m) {
-        float[] all = new float[(int) m.parameterCount()];
-        int k = 0;
-        for (Parameter p : m.parameters().values()) for (float v : p.value().toArray()) all[k++] = v;
-        return all;
     }
 
     @Test
@@ -55,7 +47,7 @@ class SftTrainerTest {
             rows.clear();
             LlamaModel m = TrainFixtures.tinyModel(VOCAB, 2);
             SftTrainer.Result r = SftTrainer.train(m, data, options(0).withEpochs(15).withSchedule(TrainingOptions.Schedule.COSINE, 0.1), work, rows::add, null);
-            w[run] = weights(m);
+            w[run] = TrainFixtures.weights(m);
             assertEquals(30, r.summary().steps());
         }
         assertArrayEquals(w[0], w[1]);

@@ -67,6 +67,14 @@ final class TrainFixtures {
         }
     }
 
+    /** Every parameter's values, in the model's parameter order. */
+    static float[] weights(LlamaModel m) {
+        float[] all = new float[(int) m.parameterCount()];
+        int k = 0;
+        for (dev.selfee.engine.autograd.Parameter p : m.parameters().values()) for (float v : p.value().toArray()) all[k++] = v;
+        return all;
+    }
+
     static LlamaModel tinyModel(int vocab, long seed) {
         return LlamaModel.random(tinyConfig(vocab), seed, 0.2);
     }
