@@ -25,7 +25,7 @@ public final class DemoReport {
     private final List<Map<String, Object>> iterations = new ArrayList<>();
     private final List<Map<String, Object>> training = new ArrayList<>();
     private final Map<String, Object> config = new LinkedHashMap<>();
-    private double seconds;
+    private double seconds, sftSeconds;
 
     DemoReport(DemoConfig c, long seed, int threads) {
         config.put("preset", c.name());
@@ -73,6 +73,15 @@ public final class DemoReport {
         iterations.add(r);
     }
 
+    /** What SFT made: the model's parameter count and mean training loss; its seconds (of the run that trained it) go with the times. */
+    void sft(long parameters, double trainLoss, double seconds) {
+        Map<String, Object> sft = new LinkedHashMap<>(); // insertion order: the JSON reads the same every run
+        sft.put("parameters", parameters);
+        sft.put("train_loss", trainLoss);
+        config.put("sft", sft);
+        sftSeconds = seconds;
+    }
+
     /** One DPO run's per-step reward margins (TRL's {@code rewards/margins}). */
     void addTraining(String judge, DemoMethod method, int iteration, List<Double> margins) {
         Map<String, Object> r = new LinkedHashMap<>();
@@ -106,14 +115,17 @@ public final class DemoReport {
         return iterations;
     }
 
-    /** The report as JSON; {@code seconds} is left out when {@code withTime} is false, so two runs can be compared. */
+    /** The report as JSON; the times ({@code seconds}, {@code sft_seconds}) are left out when {@code withTime} is false, so two runs can be compared. */
     public String json(boolean withTime) {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("rows", rows);
         root.put("iterations", iterations);
         root.put("training", training);
         root.put("config", config);
-        if (withTime) root.put("seconds", seconds);
+        if (withTime) {
+            root.put("seconds", seconds);
+            root.put("sft_seconds", sftSeconds);
+        }
         try {
             return JSON.writeValueAsString(root);
         } catch (IOException e) {

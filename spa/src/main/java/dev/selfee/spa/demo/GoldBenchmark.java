@@ -66,6 +66,8 @@ public final class GoldBenchmark {
         sftEval = sftEvalStage(sft);
         RunDirectory.Stage inputs = inputsStage(seedSamplesStage(sft));
         DemoReport report = new DemoReport(config, seed, Parallel.threads());
+        JsonNode sftSummary = run.stage("sft").summary();
+        report.sft(sftSummary.get("parameters").asLong(), sftSummary.get("train_loss").asDouble(), sftSummary.get("seconds").asDouble());
         double labelable = config.poolSize() + config.seedPrompts(); // prompts whose pairs could be labelled
         for (GoldJudge judge : judges) {
             String j = name(judge);
