@@ -36,6 +36,7 @@ class DemoCommandTest {
         assertEquals(3, report.get("config").get("seed").asInt());
         for (JsonNode row : report.get("rows")) assertEquals("style", row.get("judge").asText());
         assertTrue(Files.readString(out.resolve("report.html")).contains("<svg"), "the HTML report has its plots");
+        ReportInBrowser.check(out.resolve("report.html"), tmp);
     }
 
     @Test

@@ -18,7 +18,8 @@ final class DemoHtml {
     static String render(DemoReport report, String table) {
         StringBuilder sb = new StringBuilder("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>selfee demo: the gold-oracle benchmark</title>")
                 .append("<style>body{font-family:sans-serif;margin:2em;max-width:1200px}pre{background:#f6f6f6;padding:1em;overflow-x:auto}")
-                .append("figure{display:inline-block;margin:0.5em}</style></head><body>")
+                .append("figure{display:inline-block;margin:0.5em}table{border-collapse:collapse;margin:0.5em 0}")
+                .append("td,th{border:1px solid #ccc;padding:0.2em 0.5em;text-align:right}td:first-child,td:nth-child(2){text-align:left}</style></head><body>")
                 .append("<h1>The gold-oracle benchmark</h1>")
                 .append("<p>Win rate: the gold judge's verdict on each model's responses to held-out prompts against the SFT model's responses from the same seeds ")
                 .append("(ties count half; error bars one standard error). Iteration 0 of every iterative method is the seed-DPO model it starts from. ")
@@ -32,8 +33,36 @@ final class DemoHtml {
             sb.append(figure(selfLabels(report, judge)));
             sb.append(figure(margins(report, judge)));
         }
-        sb.append("<h2>Tables</h2><pre>").append(LineChart.esc(table)).append("</pre></body></html>\n");
+        sb.append("<h2>Win rate against SFT</h2>").append(htmlTable(report.rows(), List.of("judge", "method", "iteration", "gold_labels_fraction",
+                "win_rate", "win_rate_se", "win_rate_greedy", "accuracy", "exact", "verbose", "mean_length")));
+        sb.append("<h2>Self-labels against gold</h2>").append(htmlTable(report.iterations(), List.of("judge", "method", "iteration", "pairs",
+                "judge_accuracy", "judge_accuracy_by_kind", "flagged_fraction", "error_flagged", "error_unflagged")));
+        sb.append("<h2>As printed</h2><pre>").append(LineChart.esc(table)).append("</pre></body></html>\n");
         return sb.toString();
+    }
+
+    /** Rows as an HTML table with the given columns; numbers to 3 decimals, nested maps as key=value. */
+    private static String htmlTable(List<Map<String, Object>> rows, List<String> columns) {
+        StringBuilder t = new StringBuilder("<table><thead><tr>");
+        for (String c : columns) t.append("<th>").append(LineChart.esc(c)).append("</th>");
+        t.append("</tr></thead><tbody>");
+        for (Map<String, Object> r : rows) {
+            t.append("<tr>");
+            for (String c : columns) t.append("<td>").append(LineChart.esc(cell(r.get(c)))).append("</td>");
+            t.append("</tr>");
+        }
+        return t.append("</tbody></table>").toString();
+    }
+
+    private static String cell(Object v) {
+        if (v == null) return "–";
+        if (v instanceof Double || v instanceof Float) return String.format(java.util.Locale.ROOT, "%.3f", ((Number) v).doubleValue());
+        if (v instanceof Map<?, ?> m) {
+            StringBuilder sb = new StringBuilder();
+            m.forEach((k, x) -> sb.append(sb.isEmpty() ? "" : " ").append(k).append('=').append(cell(x)));
+            return sb.toString();
+        }
+        return v.toString();
     }
 
     private static String figure(String svg) {
