@@ -18,6 +18,8 @@ import picocli.CommandLine.Option;
                 AdamWBench.class,
                 GenerateBench.class,
                 TrainStepBench.class,
+                ScoreBench.class,
+                DpoStepBench.class,
                 TokenizeBench.class})
 public final class BenchCommand implements Runnable {
     static final ObjectMapper JSON = new ObjectMapper();

@@ -131,6 +131,58 @@ class ModelCommandsTest {
     }
 
     @Test
+    void benchScoreSumsTheLogProbsOfEveryCompletionAsGiven() throws IOException {
+        Path data = tmp.resolve("score.jsonl");
+        Files.writeString(data, """
+                {"prompt_ids": [1, 5], "completion_ids": [8, 9]}
+                {"prompt_ids": [1, 6, 7], "chosen_ids": [10, 3], "rejected_ids": [11, 12, 13]}
+                """);
+        PrintStream old = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(buf, true));
+        try {
+            assertEquals(0, Main.run("bench", "score", "--model", model.toString(), "--data", data.toString(), "--batch-size", "2", "--runs", "1"));
+        } finally {
+            System.setOut(old);
+        }
+        JsonNode j = JSON.readTree(buf.toString());
+        float[] expected = Scorer.score(LlamaCheckpoint.load(model), List.of(new int[] {1, 5}, new int[] {1, 6, 7}, new int[] {1, 6, 7}),
+                List.of(new int[] {8, 9}, new int[] {10, 3}, new int[] {11, 12, 13}), 1);
+        assertEquals(3, j.get("sequences").asInt());
+        assertEquals(4 + 5 + 6, j.get("tokens").asInt(), "no EOS appended");
+        assertEquals(expected[0] + expected[1] + expected[2], j.get("logp_sum").asDouble(), 0.01);
+        assertTrue(j.get("tokens_per_s").asDouble() > 0);
+    }
+
+    @Test
+    void benchDpoStepTrainsAgainstPrecomputedReferenceLogProbs() throws IOException {
+        Path data = tmp.resolve("pairs.jsonl");
+        Files.writeString(data, """
+                {"prompt_ids": [1, 5], "chosen_ids": [8, 9], "rejected_ids": [10]}
+                {"prompt_ids": [1, 6, 7], "chosen_ids": [10, 4], "rejected_ids": [11, 12, 13]}
+                {"prompt_ids": [1, 2], "chosen_ids": [20], "rejected_ids": [21, 22]}
+                {"prompt_ids": [1, 9, 9], "chosen_ids": [30, 31], "rejected_ids": [32]}
+                """);
+        PrintStream old = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(buf, true));
+        try {
+            assertEquals(0, Main.run("bench", "dpo-step", "--model", model.toString(), "--data", data.toString(),
+                    "--batch-size", "2", "--warmup", "1", "--steps", "1"));
+        } finally {
+            System.setOut(old);
+        }
+        JsonNode j = JSON.readTree(buf.toString());
+        assertEquals(1, j.get("steps").asInt());
+        assertTrue(j.get("steps_per_s").asDouble() > 0);
+        // the policy starts as the reference and lr 1e-6 barely moves it: the sigmoid loss stays at ln 2
+        assertEquals(Math.log(2), j.get("train_loss").asDouble(), 0.01);
+        Result r = run("bench", "dpo-step", "--model", model.toString(), "--data", data.toString(), "--batch-size", "4");
+        assertEquals(1, r.code());
+        assertEquals("selfee dpo-step: " + data + ": 4 pairs, but 28 are needed", r.err().strip());
+    }
+
+    @Test
     void textFieldsAreEncodedWithTheModelsTokenizer() throws IOException {
         Path dir = tmp.resolve("text-model"), corpus = tmp.resolve("corpus.jsonl");
         Files.writeString(corpus, "{\"text\": \"hello world, hello there. the quick brown fox jumps over the lazy dog\"}\n".repeat(3));
