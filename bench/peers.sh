@@ -9,7 +9,7 @@
 #   bench/peers.sh --rounds 5 score     more rounds
 #   bench/peers.sh --threads 1          one thread per side (fairer on a machine other work keeps busy)
 #
-# The peers run in a Python venv, bench/.venv, created on first use from the pip index named by
+# The peers run in a Python venv, bench/.venv, created on first use from
 # pip's configured index, or the mirror named by PEERS_INDEX_URL and PEERS_EXTRA_INDEX_URL; PYTHON=path/to/python uses an
 # existing interpreter that has torch, transformers, trl, tokenizers and safetensors instead.
 # Never part of the build or CI.
