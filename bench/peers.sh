@@ -9,8 +9,8 @@
 #   bench/peers.sh --rounds 5 score     more rounds
 #   bench/peers.sh --threads 1          one thread per side (fairer on a machine other work keeps busy)
 #
-# The peers run in a Python venv, bench/.venv, created on first use from the pip index named by
-# PEERS_INDEX_URL and PEERS_EXTRA_INDEX_URL (a local mirror by default); PYTHON=path/to/python uses an
+# The peers run in a Python venv, bench/.venv, created on first use from
+# pip's configured index, or the mirror named by PEERS_INDEX_URL and PEERS_EXTRA_INDEX_URL; PYTHON=path/to/python uses an
 # existing interpreter that has torch, transformers, trl, tokenizers and safetensors instead.
 # Never part of the build or CI.
 set -euo pipefail
@@ -24,9 +24,10 @@ if [ -z "${PYTHON:-}" ]; then
     echo "peers: creating $venv (torch 2.13 CPU, transformers 5.18, trl, tokenizers)..." >&2
     mkdir -p "$root/bench/.cache"
     python3 -m venv "$venv"
-    if ! "$venv/bin/pip" install --disable-pip-version-check \
-        --index-url "${PEERS_INDEX_URL:-file:///opt/pypi/simple}" \
-        --extra-index-url "${PEERS_EXTRA_INDEX_URL:-file:///opt/pypi-more/simple}" \
+    index=()  # pip's own configuration unless a mirror is named
+    [ -n "${PEERS_INDEX_URL:-}" ] && index+=(--index-url "$PEERS_INDEX_URL")
+    [ -n "${PEERS_EXTRA_INDEX_URL:-}" ] && index+=(--extra-index-url "$PEERS_EXTRA_INDEX_URL")
+    if ! "$venv/bin/pip" install --disable-pip-version-check "${index[@]}" \
         torch==2.13.0 transformers==5.18.0 trl tokenizers safetensors >"$root/bench/.cache/pip.log" 2>&1; then
       grep -v '^WARNING: Location' "$root/bench/.cache/pip.log" | tail -n 20 >&2
       echo "peers: pip install failed; the log is in bench/.cache/pip.log" >&2

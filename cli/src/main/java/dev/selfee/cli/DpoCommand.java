@@ -2,6 +2,7 @@ package dev.selfee.cli;
 
 import dev.selfee.engine.model.LlamaCheckpoint;
 import dev.selfee.engine.model.LlamaModel;
+import dev.selfee.engine.model.LoraAdapters;
 import dev.selfee.spa.Progress;
 import dev.selfee.spa.data.PreferenceExample;
 import dev.selfee.spa.loss.ConfidenceThreshold;
@@ -32,7 +33,10 @@ import picocli.CommandLine.Option;
                 "reference model also runs during training (DND needs its logits).",
                 "While training, OUT.partial/ holds metrics.jsonl (one line per step) and, for spa,",
                 "pairs_refinement.jsonl; when done it becomes OUT, with the model in transformers'",
-                "layout, the tokenizer files and training_summary.json."})
+                "layout, the tokenizer files and training_summary.json.",
+                "With --lora-r > 0 only LoRA adapters train; the reference is then the",
+                "policy with its adapters disabled (unless --ref); OUT holds the merged",
+                "model and OUT/adapter/ the adapter in PEFT's format."})
 public final class DpoCommand implements Runnable {
     @Option(names = "--model", required = true, description = "the policy's starting model directory") Path model;
     @Option(names = "--ref", description = "reference model directory (default: --model)") Path ref;
@@ -65,14 +69,16 @@ public final class DpoCommand implements Runnable {
         var examples = PreferenceExample.read(data);
         LlamaModel policy = LlamaCheckpoint.load(model);
         TrainingOutput.checkVocab(tokenizer, tokDir, policy);
-        policy.gradientCheckpointing(flags.gradientCheckpointing);
+        LoraAdapters lora = flags.prepare(policy, training.seed());
         ExampleEncoder.Encoded<TokenizedPair> encoded = new ExampleEncoder(tokenizer, TrainingOutput.eos(tokenizer, model, policy), flags.truncation()).pairs(examples);
         if (encoded.promptsTruncated() + encoded.completionsTruncated() > 0) System.err.println("dpo: " + encoded.report(flags.truncation()));
         Path partial = ModelOutput.partial(out);
         TrainingOutput.createDirectories(partial);
 
-        // the reference: its log-probs cached once; the model kept only when DND needs it
-        LlamaModel reference = ref != null || options.needsReferenceModel() ? LlamaCheckpoint.load(ref != null ? ref : model) : policy;
+        // the reference: its log-probs cached once; the model kept only when DND needs it. With LoRA
+        // and no --ref it is the policy with its adapters disabled (no second copy of the weights).
+        boolean separate = ref != null || (options.needsReferenceModel() && lora == null);
+        LlamaModel reference = separate ? LlamaCheckpoint.load(ref != null ? ref : model) : policy;
         ReferenceLogps refLogps = ReferenceLogps.cached(reference, encoded.items(), training.batchSize(), partial.resolve(ReferenceLogps.FILE),
                 Progress.onStderr("reference log-probs", encoded.items().size()));
         if (!options.needsReferenceModel()) reference = null;
@@ -88,6 +94,7 @@ public final class DpoCommand implements Runnable {
         summary.put("prompts_truncated", encoded.promptsTruncated());
         summary.put("completions_truncated", encoded.completionsTruncated());
         summary.put("options", options);
+        if (lora != null) summary.put("lora", TrainingFlags.summary(lora));
         TrainingOutput.finish(policy, model, tokDir, partial, out, summary);
         System.err.printf("dpo: %d steps, train loss %.4f, saved to %s%n", result.summary().steps(), result.summary().trainLoss(), out);
     }

@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
                 ConvertCommand.class,
                 InitCommand.class,
                 GoldJudgeCommand.class,
+                DemoCommand.class,
                 DevicesCommand.class,
                 BenchCommand.class,
                 CommandLine.HelpCommand.class})

@@ -3,6 +3,7 @@ package dev.selfee.cli;
 import dev.selfee.engine.io.LlamaConfig;
 import dev.selfee.engine.model.LlamaCheckpoint;
 import dev.selfee.engine.model.LlamaModel;
+import dev.selfee.engine.model.LoraAdapters;
 import dev.selfee.spa.Progress;
 import dev.selfee.spa.data.SftExample;
 import dev.selfee.spa.train.ExampleEncoder;
@@ -28,7 +29,9 @@ import picocli.CommandLine.Option;
                 "a new, randomly initialised model from a config.json.",
                 "While training, OUT.partial/ holds metrics.jsonl (one line per step); when done it",
                 "becomes OUT, with the model in transformers' layout, the tokenizer files and",
-                "training_summary.json."})
+                "training_summary.json.",
+                "With --lora-r > 0 only LoRA adapters train (the base weights stay frozen);",
+                "OUT holds the merged model and OUT/adapter/ the adapter in PEFT's format."})
 public final class SftCommand implements Runnable {
     @Option(names = "--model", description = "model directory to fine-tune") Path model;
     @Option(names = "--init-config", description = "config.json of a new model to train from scratch (needs --tokenizer)") Path initConfig;
@@ -47,7 +50,7 @@ public final class SftCommand implements Runnable {
         var examples = SftExample.read(data);
         LlamaModel m = model != null ? LlamaCheckpoint.load(model) : LlamaModel.random(LlamaConfig.read(initConfig), options.seed());
         TrainingOutput.checkVocab(tokenizer, tokDir, m);
-        m.gradientCheckpointing(flags.gradientCheckpointing);
+        LoraAdapters lora = flags.prepare(m, options.seed());
         ExampleEncoder.Encoded<TokenizedExample> encoded = new ExampleEncoder(tokenizer, TrainingOutput.eos(tokenizer, model, m), flags.truncation()).examples(examples);
         if (encoded.promptsTruncated() + encoded.completionsTruncated() > 0) System.err.println("sft: " + encoded.report(flags.truncation()));
         Path partial = ModelOutput.partial(out);
@@ -63,6 +66,7 @@ public final class SftCommand implements Runnable {
         summary.put("prompts_truncated", encoded.promptsTruncated());
         summary.put("completions_truncated", encoded.completionsTruncated());
         summary.put("options", options);
+        if (lora != null) summary.put("lora", TrainingFlags.summary(lora));
         TrainingOutput.finish(m, model, tokDir, partial, out, summary);
         System.err.printf("sft: %d steps, train loss %.4f, saved to %s%n", result.summary().steps(), result.summary().trainLoss(), out);
     }

@@ -53,7 +53,9 @@ final class SpaCommand implements Callable<Integer> {
             java.util.Map.entry("seed_epochs", "epochs of the seed DPO"),
             java.util.Map.entry("lr", "learning rate of each iteration"),
             java.util.Map.entry("epochs", "epochs of each iteration"),
-            java.util.Map.entry("save_steps", "trainer checkpoints every N steps, for resuming inside a stage (0: none)"));
+            java.util.Map.entry("save_steps", "trainer checkpoints every N steps, for resuming inside a stage (0: none)"),
+            java.util.Map.entry("lora_r", "LoRA rank: each stage trains adapters on the previous model, merged on save (0: full fine-tuning)"),
+            java.util.Map.entry("lora_target_modules", "q_proj,v_proj or all-linear"));
 
     /** Adds one flag per configuration field to the command's spec. */
     static CommandLine withConfigFlags(CommandLine cl) {

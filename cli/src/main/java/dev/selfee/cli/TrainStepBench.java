@@ -5,9 +5,14 @@ import dev.selfee.engine.Parallel;
 import dev.selfee.engine.autograd.Tape;
 import dev.selfee.engine.autograd.Var;
 import dev.selfee.engine.io.LlamaConfig;
+import dev.selfee.engine.autograd.Parameter;
 import dev.selfee.engine.model.LlamaModel;
+import dev.selfee.engine.model.LoraConfig;
 import dev.selfee.engine.model.SequenceBatch;
 import dev.selfee.engine.optim.AdamW;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +31,8 @@ final class TrainStepBench implements Runnable {
     @Option(names = "--steps", defaultValue = "5", description = "timed steps after 2 warm-up steps; the median is reported (default ${DEFAULT-VALUE})") int steps;
     @Option(names = "--gradient-checkpointing", description = "recompute layers in backward") boolean checkpointing;
     @Option(names = "--threads", description = "worker threads (default: all cores)") Integer threads;
+    @Option(names = "--lora-r", defaultValue = "0", description = "train LoRA adapters of this rank only (default ${DEFAULT-VALUE}: every weight)") int loraR;
+    @Option(names = "--lora-target-modules", defaultValue = "q_proj,v_proj", description = "LoRA targets or all-linear (default ${DEFAULT-VALUE})") String loraTargets;
 
     @Override
     public void run() {
@@ -33,7 +40,11 @@ final class TrainStepBench implements Runnable {
         if (threads != null) Parallel.setThreads(threads);
         LlamaConfig c = LlamaConfig.read(config);
         LlamaModel m = LlamaModel.random(c, 0).gradientCheckpointing(checkpointing);
-        AdamW opt = new AdamW(new ArrayList<>(m.parameters().values()), 1e-4);
+        if (loraR > 0) m.attachLora(LoraConfig.of(loraR, 2 * loraR, loraTargets), 0);
+        List<Parameter> trainable = m.trainableParameters();
+        long trainableCount = 0;
+        for (Parameter p : trainable) trainableCount += p.value().size();
+        AdamW opt = new AdamW(trainable, 1e-4);
         SplittableRandom r = new SplittableRandom(1);
         List<int[]> prompts = new ArrayList<>(), rest = new ArrayList<>();
         for (int b = 0; b < batchSize; b++) {
@@ -55,11 +66,22 @@ final class TrainStepBench implements Runnable {
             }
         }
         double median = Timing.median(times);
+
         ObjectNode o = BenchCommand.JSON.createObjectNode();
         o.put("op", "train_step").put("params", m.parameterCount()).put("batch_size", batchSize).put("seq_len", seqLen)
                 .put("gradient_checkpointing", checkpointing).put("threads", Parallel.threads())
+                .put("lora_r", loraR).put("trainable_params", trainableCount)
+                .put("grad_and_adam_state_mb", Timing.round(trainableCount * 12 / 1e6)) // fp32 gradient + two moments per trainable value
+                .put("heap_peak_mb", Timing.round(heapPeak() / 1e6))
                 .put("tokens_per_s", Timing.round(batchSize * seqLen / median)).put("s_median", Timing.round(median))
                 .put("loss", Timing.round(loss)).put("steps", steps);
         System.out.println(o);
+    }
+
+    /** The JVM's peak heap use so far (summed over its heap pools): weights, gradients, optimiser state and activations. */
+    private static long heapPeak() {
+        long peak = 0;
+        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) if (p.getType() == MemoryType.HEAP) peak += p.getPeakUsage().getUsed();
+        return peak;
     }
 }

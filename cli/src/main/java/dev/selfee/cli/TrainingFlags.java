@@ -1,5 +1,8 @@
 package dev.selfee.cli;
 
+import dev.selfee.engine.model.LlamaModel;
+import dev.selfee.engine.model.LoraAdapters;
+import dev.selfee.engine.model.LoraConfig;
 import dev.selfee.spa.train.TrainingOptions;
 import dev.selfee.spa.train.Truncation;
 import picocli.CommandLine.Option;
@@ -21,10 +24,36 @@ final class TrainingFlags {
     @Option(names = "--seed", defaultValue = "42", description = "shuffling (and initialisation) seed (default ${DEFAULT-VALUE})") long seed;
     @Option(names = "--save-steps", defaultValue = "0", description = "checkpoint every N steps into OUT.partial/checkpoint; a rerun with the same inputs resumes there (default ${DEFAULT-VALUE}: none)") int saveSteps;
     @Option(names = "--gradient-checkpointing", description = "recompute each layer in backward to save memory") boolean gradientCheckpointing;
+    @Option(names = "--lora-r", defaultValue = "0", description = "train LoRA adapters of this rank instead of every weight; the output is merged (default ${DEFAULT-VALUE}: off)") int loraR;
+    @Option(names = "--lora-alpha", defaultValue = "8", description = "LoRA alpha; updates are scaled by alpha / r (default ${DEFAULT-VALUE})") double loraAlpha;
+    @Option(names = "--lora-target-modules", defaultValue = "q_proj,v_proj", description = "projections to adapt: names among q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj, or all-linear (default ${DEFAULT-VALUE})") String loraTargets;
 
     TrainingOptions options(double defaultLr) {
         return new TrainingOptions(batchSize, accumulation, epochs, Math.max(0, maxSteps), lr == null ? defaultLr : lr,
                 TrainingOptions.Schedule.parse(schedule), warmupRatio, TrainingOptions.OptimizerType.parse(optimizer), weightDecay, maxGradNorm, seed, saveSteps);
+    }
+
+    /** The LoRA settings, or null when --lora-r is 0. */
+    LoraConfig lora() {
+        if (loraR < 0) throw new IllegalArgumentException("--lora-r must be >= 0 (0: off), got " + loraR);
+        return loraR == 0 ? null : LoraConfig.of(loraR, loraAlpha, loraTargets);
+    }
+
+    /** Applies --gradient-checkpointing and attaches fresh LoRA adapters when asked; returns the adapters or null. */
+    LoraAdapters prepare(LlamaModel model, long seed) {
+        model.gradientCheckpointing(gradientCheckpointing);
+        LoraConfig c = lora();
+        if (c == null) return null;
+        LoraAdapters a = model.attachLora(c, seed);
+        System.err.printf("LoRA r=%d alpha=%s on %s: %,d trainable parameters (%.2f%% of %,d)%n", c.rank(), c.alpha(), String.join(",", c.targetModules()),
+                a.parameterCount(), 100.0 * a.parameterCount() / model.parameterCount(), model.parameterCount());
+        return a;
+    }
+
+    /** The adapter settings for training_summary.json. */
+    static java.util.Map<String, Object> summary(LoraAdapters a) {
+        return java.util.Map.of("r", a.config().rank(), "alpha", a.config().alpha(), "target_modules", a.config().targetModules(),
+                "trainable_parameters", a.parameterCount());
     }
 
     Truncation truncation() {

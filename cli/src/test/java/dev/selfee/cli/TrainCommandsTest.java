@@ -126,6 +126,54 @@ class TrainCommandsTest {
     }
 
     @Test
+    void loraSftThenLoraDpoWithDndTrainOnlyAdaptersAndWriteMergedModels() throws IOException {
+        Path base = sft("sft-for-lora");
+        Path out = tmp.resolve("sft-lora");
+        ModelCommandsTest.Result r = ModelCommandsTest.run("sft", "--model", base.toString(), "--data", sftData.toString(), "--out", out.toString(),
+                "--batch-size", "2", "--max-steps", "2", "--lr", "1e-2", "--lora-r", "4", "--lora-alpha", "16");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("LoRA r=4 alpha=16.0 on q_proj,v_proj"), r.err());
+        JsonNode summary = json(out.resolve("training_summary.json"));
+        assertEquals(4, summary.at("/lora/r").asInt());
+        assertEquals(2 * (4 * 32 + 32 * 4 + 4 * 32 + 16 * 4), summary.at("/lora/trainable_parameters").asInt(), "q: [32,32], v: [16,32] in 2 layers");
+        assertTrue(Files.isRegularFile(out.resolve("adapter").resolve("adapter_config.json")));
+        var before = LlamaCheckpoint.load(base).parameters();
+        var after = LlamaCheckpoint.load(out).parameters();
+        for (String name : before.keySet()) {
+            boolean adapted = name.endsWith("q_proj.weight") || name.endsWith("v_proj.weight");
+            assertEquals(!adapted, java.util.Arrays.equals(before.get(name).value().toArray(), after.get(name).value().toArray()),
+                    name + (adapted ? " has the trained adapter merged in" : " is frozen"));
+        }
+
+        // DPO + SPA with DND: the reference is the policy with its adapters disabled (no second model)
+        Path dpo = tmp.resolve("dpo-lora");
+        r = ModelCommandsTest.run("dpo", "--model", out.toString(), "--data", dpoData.toString(), "--out", dpo.toString(), "--loss", "spa",
+                "--spa-lambda", "0.5", "--batch-size", "1", "--max-steps", "2", "--lr", "1e-2", "--lora-r", "2", "--lora-target-modules", "all-linear");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(2, ModelCommandsTest.lines(dpo.resolve("metrics.jsonl")).size());
+        assertEquals(List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"),
+                toList(json(dpo.resolve("adapter").resolve("adapter_config.json")).get("target_modules")));
+        assertArrayEquals(after.get("model.embed_tokens.weight").value().toArray(),
+                LlamaCheckpoint.load(dpo).parameters().get("model.embed_tokens.weight").value().toArray(), "embeddings are never adapted");
+
+        r = ModelCommandsTest.run("sft", "--model", base.toString(), "--data", sftData.toString(), "--out", tmp.resolve("bad-lora").toString(),
+                "--lora-r", "2", "--lora-target-modules", "q_proj,lm_head");
+        assertEquals(1, r.code());
+        assertEquals("selfee sft: unknown LoRA target module 'lm_head'; expected all-linear or some of q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj",
+                r.err().strip());
+    }
+
+    private static JsonNode json(Path file) throws IOException {
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(Files.readString(file));
+    }
+
+    private static List<String> toList(JsonNode array) {
+        List<String> out = new java.util.ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+
+    @Test
     void badInputsExitWithOneClearLine() throws IOException {
         Path small = tmp.resolve("small-config.json");
         Files.writeString(small, config(100));

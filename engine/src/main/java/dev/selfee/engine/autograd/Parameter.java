@@ -3,7 +3,11 @@ package dev.selfee.engine.autograd;
 import dev.selfee.engine.Tensor;
 import dev.selfee.engine.optim.Trainable;
 
-/** A named trainable weight: a leaf Var whose gradient accumulates until {@link #zeroGrad}. */
+/**
+ * A named trainable weight: a leaf Var whose gradient accumulates until {@link #zeroGrad}. A
+ * {@linkplain #freeze frozen} parameter (a base weight under LoRA) requires no gradient: ops
+ * skip computing one for it and no gradient buffer is allocated.
+ */
 public final class Parameter extends Var implements Trainable {
     private final String name;
 
@@ -18,9 +22,25 @@ public final class Parameter extends Var implements Trainable {
         return name;
     }
 
-    /** The gradient, allocated as zeros on first request so optimizers always see a tensor. */
+    /** The gradient, allocated as zeros on first request so optimizers always see a tensor; null while frozen. */
     @Override
     public Tensor grad() {
-        return ensureGrad();
+        return requiresGrad() ? ensureGrad() : null;
+    }
+
+    /** Stops this parameter from requiring a gradient and frees its gradient buffer; returns this. */
+    public Parameter freeze() {
+        setRequiresGrad(false);
+        return this;
+    }
+
+    /** Makes this parameter trainable again; returns this. */
+    public Parameter unfreeze() {
+        setRequiresGrad(true);
+        return this;
+    }
+
+    public boolean frozen() {
+        return !requiresGrad();
     }
 }

@@ -10,7 +10,7 @@ import java.util.Arrays;
  */
 public class Var {
     private final Tensor value;
-    private final boolean requiresGrad;
+    private boolean requiresGrad; // changes only for a Parameter being frozen or thawed
     private final Tape tape; // the tape that recorded this Var's op; null for leaves and untracked results
     private Tensor grad;
 
@@ -74,6 +74,12 @@ public class Var {
         Tensor g = grad;
         grad = null;
         return g;
+    }
+
+    /** For {@link Parameter#freeze}: a frozen leaf neither requires nor keeps a gradient. */
+    final void setRequiresGrad(boolean on) {
+        requiresGrad = on;
+        if (!on) grad = null;
     }
 
     public final boolean hasGrad() {

@@ -87,8 +87,12 @@ public final class LlamaCheckpoint {
         save(model, dir, generation, MAX_SHARD_BYTES);
     }
 
-    /** Saves, split into shards of at most {@code maxShardBytes} (with model.safetensors.index.json) when larger. */
+    /**
+     * Saves, split into shards of at most {@code maxShardBytes} (with model.safetensors.index.json) when
+     * larger. A model with LoRA adapters is saved merged ({@link LlamaModel#merged}): the checkpoint is a plain model.
+     */
     public static void save(LlamaModel model, Path dir, GenerationConfig generation, long maxShardBytes) throws IOException {
+        model = model.merged();
         Files.createDirectories(dir);
         LlamaConfig c = model.config();
         Map<String, Tensor> tensors = new LinkedHashMap<>();

@@ -11,6 +11,7 @@ import dev.selfee.engine.ops.Arithmetic;
 import dev.selfee.engine.ops.Attention;
 import dev.selfee.engine.ops.Embedding;
 import dev.selfee.engine.ops.Linear;
+import dev.selfee.engine.ops.LoraLinear;
 import dev.selfee.engine.ops.LmHeadLogProbs;
 import dev.selfee.engine.ops.RmsNorm;
 import dev.selfee.engine.ops.Rope;
@@ -37,6 +38,7 @@ public final class LlamaModel {
     private final Map<String, Parameter> parameters;
     private final Rope rope;
     private boolean gradientCheckpointing;
+    private LoraAdapters lora; // null: no adapters attached
 
     LlamaModel(LlamaConfig config, Map<String, Parameter> parameters) {
         this.config = config;
@@ -128,7 +130,9 @@ public final class LlamaModel {
         boolean same = mine.keySet().equals(theirs.keySet());
         for (String k : mine.keySet()) same &= theirs.containsKey(k) && java.util.Arrays.equals(mine.get(k), theirs.get(k));
         if (!same) throw new IllegalArgumentException("withConfig: the new config implies other parameters or shapes");
-        return new LlamaModel(other, new LinkedHashMap<>(parameters)).gradientCheckpointing(gradientCheckpointing);
+        LlamaModel m = new LlamaModel(other, new LinkedHashMap<>(parameters)).gradientCheckpointing(gradientCheckpointing);
+        m.lora = lora;
+        return m;
     }
 
     public LlamaConfig config() {
@@ -165,6 +169,71 @@ public final class LlamaModel {
 
     public void zeroGrad() {
         for (Parameter p : parameters.values()) p.zeroGrad();
+        if (lora != null) for (Parameter p : lora.parameters()) p.zeroGrad();
+    }
+
+    // ---- LoRA ----
+
+    /**
+     * Attaches fresh low-rank adapters ({@link LoraAdapters}) and freezes every base parameter:
+     * from now on only the adapters are {@linkplain #trainableParameters trainable}, and no
+     * gradient is computed or stored for the base weights.
+     */
+    public LoraAdapters attachLora(LoraConfig c, long seed) {
+        if (lora != null) throw new IllegalStateException("the model already has LoRA adapters attached");
+        lora = LoraAdapters.create(this, c, seed);
+        for (Parameter p : parameters.values()) p.freeze();
+        return lora;
+    }
+
+    /** Attaches the adapter saved in PEFT's format in {@code dir} (adapter_config.json, adapter_model.safetensors). */
+    public LoraAdapters loadLora(java.nio.file.Path dir) {
+        LoraAdapters a = attachLora(LoraAdapters.readConfig(dir), 0);
+        a.loadWeights(dir);
+        return a;
+    }
+
+    /** The attached adapters, or null. */
+    public LoraAdapters lora() {
+        return lora;
+    }
+
+    /** What an optimiser should update: the adapters when attached, else every parameter. */
+    public List<Parameter> trainableParameters() {
+        if (lora == null) return new ArrayList<>(parameters.values());
+        List<Parameter> out = new ArrayList<>();
+        for (Parameter p : parameters.values()) if (!p.frozen()) out.add(p);
+        out.addAll(lora.parameters());
+        return out;
+    }
+
+    /**
+     * A model without adapters whose adapted weights are W + (alpha/r)·B·A (new tensors) and whose
+     * other parameters are this model's (shared): what a merged checkpoint holds. This model is unchanged.
+     */
+    public LlamaModel merged() {
+        if (lora == null) return this;
+        Map<String, Parameter> m = new LinkedHashMap<>();
+        for (Parameter p : parameters.values()) {
+            Tensor w = lora.merged(p.name(), p.value());
+            m.put(p.name(), w == null ? p : new Parameter(p.name(), w));
+        }
+        return new LlamaModel(config, m).gradientCheckpointing(gradientCheckpointing);
+    }
+
+    /** Merges the adapters into the base weights in place, detaches them and makes every parameter trainable again. */
+    public void mergeLora() {
+        if (lora == null) return;
+        for (LoraAdapters.Adapter a : lora.adapters()) lora.addDelta(a, parameter(a.module() + ".weight").value());
+        lora = null;
+        for (Parameter p : parameters.values()) p.unfreeze();
+    }
+
+    /** One projection (e.g. {@code self_attn.q_proj}) of the layer with prefix {@code pre}, with its adapter when one is attached and enabled. */
+    private Var project(Var x, String pre, String name) {
+        Parameter w = parameter(pre + name + ".weight"), b = optional(pre + name + ".bias");
+        LoraAdapters.Adapter a = lora == null || !lora.enabled() ? null : lora.adapter(pre + name);
+        return a == null ? Linear.apply(x, w, b) : LoraLinear.apply(x, w, b, a.a(), a.b(), lora.config().scaling());
     }
 
     // ---- forward ----
@@ -232,6 +301,7 @@ public final class LlamaModel {
         String pre = "model.layers." + l + ".";
         List<Parameter> out = new ArrayList<>();
         for (Parameter p : parameters.values()) if (p.name().startsWith(pre)) out.add(p);
+        if (lora != null) for (Parameter p : lora.parameters()) if (p.name().startsWith(pre)) out.add(p);
         return out;
     }
 
@@ -249,9 +319,9 @@ public final class LlamaModel {
         Integer w = config.slidingWindowOf(l);
         int window = w == null ? 0 : w;
         Var x = RmsNorm.apply(h, parameter(pre + "input_layernorm.weight"), eps());
-        Var q = Linear.apply(x, parameter(pre + "self_attn.q_proj.weight"), optional(pre + "self_attn.q_proj.bias"));
-        Var k = Linear.apply(x, parameter(pre + "self_attn.k_proj.weight"), optional(pre + "self_attn.k_proj.bias"));
-        Var v = Linear.apply(x, parameter(pre + "self_attn.v_proj.weight"), optional(pre + "self_attn.v_proj.bias"));
+        Var q = project(x, pre, "self_attn.q_proj");
+        Var k = project(x, pre, "self_attn.k_proj");
+        Var v = project(x, pre, "self_attn.v_proj");
         q = rope.apply(q, heads, pos);
         k = rope.apply(k, kvHeads, pos);
         Var a;
@@ -262,11 +332,11 @@ public final class LlamaModel {
             int length = start + h.value().dim(1);
             a = Var.constant(Attention.cached(q.value(), cache.keys(l), cache.values(l), length, heads, kvHeads, keyMask, window));
         }
-        h = Arithmetic.add(h, Linear.apply(a, parameter(pre + "self_attn.o_proj.weight"), optional(pre + "self_attn.o_proj.bias")));
+        h = Arithmetic.add(h, project(a, pre, "self_attn.o_proj"));
         x = RmsNorm.apply(h, parameter(pre + "post_attention_layernorm.weight"), eps());
-        Var gate = Linear.apply(x, parameter(pre + "mlp.gate_proj.weight"), optional(pre + "mlp.gate_proj.bias"));
-        Var up = Linear.apply(x, parameter(pre + "mlp.up_proj.weight"), optional(pre + "mlp.up_proj.bias"));
-        return Arithmetic.add(h, Linear.apply(SwiGlu.apply(gate, up), parameter(pre + "mlp.down_proj.weight"), optional(pre + "mlp.down_proj.bias")));
+        Var gate = project(x, pre, "mlp.gate_proj");
+        Var up = project(x, pre, "mlp.up_proj");
+        return Arithmetic.add(h, project(SwiGlu.apply(gate, up), pre, "mlp.down_proj"));
     }
 
     private Parameter optional(String name) {

@@ -37,6 +37,7 @@ public abstract class Optimizer {
         Set<String> names = new HashSet<>();
         for (Trainable p : this.params) {
             if (!names.add(p.name())) throw new IllegalArgumentException(kind() + ": two parameters are named '" + p.name() + "'");
+            if (p.grad() == null) throw new IllegalArgumentException(kind() + ": parameter '" + p.name() + "' is frozen (it has no gradient)");
             if (!p.value().sameShape(p.grad())) {
                 throw new IllegalArgumentException(kind() + ": parameter '" + p.name() + "' has shape " + Arrays.toString(p.value().shape())
                         + " but its gradient " + Arrays.toString(p.grad().shape()));

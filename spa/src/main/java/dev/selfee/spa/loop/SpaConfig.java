@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.selfee.engine.model.LoraConfig;
 import dev.selfee.spa.judge.JudgingReference;
 import dev.selfee.spa.judge.PairSelection;
 import dev.selfee.spa.loss.ConfidenceThreshold;
@@ -23,7 +24,9 @@ import java.util.List;
  * {@code selfee spa} flag). Defaults are SPA.md's: K = 2 samples at temperature 0.7, 300 new
  * tokens, the SFT model as judging reference, min_max pairs, β 0.1, λ = 1/2, 1/4, 1/8, α 0.1
  * after 20% of the steps; seed DPO lr 5e-7 for 3 epochs, iterations lr 5e-7 for 1 epoch with a
- * cosine schedule and 10% warm-up, effective batch 32.
+ * cosine schedule and 10% warm-up, effective batch 32. With {@code lora_r} > 0 every training
+ * stage trains fresh LoRA adapters on the previous model (merged into it on save), with the
+ * adapters disabled as the reference, so no second model copy is held.
  */
 public record SpaConfig(
         @JsonProperty("sft_model") String sftModel,
@@ -61,7 +64,10 @@ public record SpaConfig(
         @JsonProperty("max_grad_norm") double maxGradNorm,
         @JsonProperty("max_length") int maxLength,
         @JsonProperty("max_prompt_length") int maxPromptLength,
-        @JsonProperty("save_steps") int saveSteps) {
+        @JsonProperty("save_steps") int saveSteps,
+        @JsonProperty("lora_r") int loraR,
+        @JsonProperty("lora_alpha") double loraAlpha,
+        @JsonProperty("lora_target_modules") String loraTargetModules) {
 
     static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
@@ -69,7 +75,7 @@ public record SpaConfig(
     /** SPA.md's defaults; the paths are left for the user. */
     public static SpaConfig defaults() {
         return new SpaConfig(null, null, null, null, null, null, 42, 2, 0.7, 1.0, 0, 300, 8, "sft", "min_max", 0.1, "spa",
-                List.of(0.5, 0.25, 0.125), 0.1, 0.2, 50, 0.10, "released", 5e-7, 3, 5e-7, 1, 8, 4, "cosine", 0.1, 0, 1.0, 2048, 1024, 0);
+                List.of(0.5, 0.25, 0.125), 0.1, 0.2, 50, 0.10, "released", 5e-7, 3, 5e-7, 1, 8, 4, "cosine", 0.1, 0, 1.0, 2048, 1024, 0, 0, 8, "q_proj,v_proj");
     }
 
     /**
@@ -129,6 +135,7 @@ public record SpaConfig(
             seedOptions();
             iterationOptions(1);
             truncation();
+            lora();
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(where + ": " + e.getMessage());
         }
@@ -177,6 +184,12 @@ public record SpaConfig(
             o = o.withSpa(spaAlpha, spaWarmupRatio, lambda(i)).withSpaThreshold(spaWindow, spaQuantile, thresholdForm());
         }
         return o;
+    }
+
+    /** The LoRA adapters each training stage attaches, or null when {@code lora_r} is 0 (full fine-tuning). */
+    public LoraConfig lora() {
+        if (loraR < 0) throw new IllegalArgumentException("field \"lora_r\" must be >= 0 (0: no LoRA), got " + loraR);
+        return loraR == 0 ? null : LoraConfig.of(loraR, loraAlpha, loraTargetModules);
     }
 
     public Truncation truncation() {

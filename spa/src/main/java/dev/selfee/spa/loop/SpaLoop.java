@@ -155,7 +155,7 @@ public final class SpaLoop {
         log.println("[seed-dpo] DPO of the SFT model on " + config.seedData());
         ExampleEncoder.Encoded<TokenizedPair> pairs = encoder.pairs(PreferenceExample.read(Path.of(config.seedData())));
         log.println("[seed-dpo] " + pairs.items().size() + " pairs; " + pairs.report(config.truncation()));
-        trainStage(s, dir, sft(), sft(), pairs.items(), config.seedOptions(), Map.of("pairs", pairs.items().size()));
+        trainStage(s, dir, -1, pairs.items(), config.seedOptions(), Map.of("pairs", pairs.items().size()));
     }
 
     private void generate(int i, List<Text> prompts) {
@@ -231,12 +231,22 @@ public final class SpaLoop {
         List<TokenizedPair> pairs = encoder.pairs(examples).items();
         DpoOptions o = config.iterationOptions(i);
         log.println("[it" + i + " train] " + o.loss().name().toLowerCase() + " on " + pairs.size() + " pairs, λ " + o.spaLambda());
-        // the previous iteration is the training reference: a separate copy, since the policy changes
-        trainStage(s, dir, policy(i - 1), policy(i - 1), pairs, o, Map.of("pairs", pairs.size(), "lambda", o.spaLambda()));
+        // the previous iteration is the training reference
+        trainStage(s, dir, i - 1, pairs, o, Map.of("pairs", pairs.size(), "lambda", o.spaLambda()));
     }
 
-    private void trainStage(RunDirectory.Stage s, Path dir, LlamaModel policy, LlamaModel reference, List<TokenizedPair> pairs,
-                            DpoOptions options, Map<String, Object> facts) {
+    /**
+     * Trains π_{from} against its own starting point: a second copy of it, or with LoRA the same
+     * model with its fresh adapters disabled.
+     */
+    private void trainStage(RunDirectory.Stage s, Path dir, int from, List<TokenizedPair> pairs, DpoOptions options, Map<String, Object> facts) {
+        LlamaModel policy = policy(from), reference;
+        if (config.lora() != null) {
+            policy.attachLora(config.lora(), s.seed(config.seed()));
+            reference = policy;
+        } else {
+            reference = policy(from);
+        }
         Path work = run.root().resolve("work").resolve(s.name());
         Progress progress = Progress.onStderr(s.name(), new TrainingPlan(pairs.size(), options.training()).totalSteps());
         DpoTrainer.Result r;

@@ -27,7 +27,9 @@ import java.util.OptionalDouble;
  * the policy as one batch (chosen rows first, as TRL concatenates them); the reference enters only
  * through log-probs precomputed once per dataset ({@link ReferenceLogps}), except for SPA with
  * DND (λ > 0), whose extrapolated logits need the reference's logits for the same batch: the
- * reference model then runs alongside, without gradients.
+ * reference model then runs alongside, without gradients. With LoRA adapters on the policy the
+ * reference can be the policy itself: it then runs with its adapters disabled (TRL with PEFT),
+ * so no second copy of the weights is held.
  *
  * <p>Files in {@code workDir}: {@value ReferenceLogps#FILE} (the reference cache, reused when it
  * matches), {@value #PAIRS_FILE} for SPA (each pair's DND margin, the threshold and its confidence
@@ -90,7 +92,9 @@ public final class DpoTrainer {
         }
         if (options.needsReferenceModel()) {
             if (referenceModel == null) throw new IllegalArgumentException("the SPA loss with lambda > 0 needs the reference model itself (DND extrapolates its logits)");
-            if (referenceModel == policy) throw new IllegalArgumentException("the reference model must be a separate copy: the policy changes during training");
+            if (referenceModel == policy && policy.lora() == null) {
+                throw new IllegalArgumentException("the reference model must be a separate copy (or the policy with LoRA adapters, disabled for it): the policy changes during training");
+            }
             if (referenceModel.config().vocabSize() != policy.config().vocabSize() || referenceModel.config().hiddenSize() != policy.config().hiddenSize()) {
                 throw new IllegalArgumentException("the reference model (vocab " + referenceModel.config().vocabSize() + ") and the policy (vocab "
                         + policy.config().vocabSize() + ") must share a vocabulary");
@@ -123,7 +127,7 @@ public final class DpoTrainer {
         long start = System.nanoTime();
         TrainingPlan plan = new TrainingPlan(pairs.size(), o.training());
         int total = plan.totalSteps(), saveSteps = o.training().saveSteps();
-        List<Parameter> params = new ArrayList<>(policy.parameters().values());
+        List<Parameter> params = policy.trainableParameters();
         Optimizer optimizer = o.training().optimizer(params, total);
         GradientAccumulation accumulation = new GradientAccumulation(optimizer, o.training().gradientAccumulationSteps(), o.training().maxGradNorm());
         String fingerprint = saveSteps > 0 ? fingerprint() : null;
@@ -179,7 +183,8 @@ public final class DpoTrainer {
         java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 * ref.chosen().length);
         for (int i = 0; i < ref.chosen().length; i++) b.putFloat(ref.chosen()[i]).putFloat(ref.rejected()[i]);
         return TrainingCheckpoint.fingerprint("dpo", o.toString(), ReferenceLogps.dataHash(pairs), ReferenceLogps.modelHash(policy),
-                java.util.HexFormat.of().formatHex(b.array()), referenceModel == null ? "" : ReferenceLogps.modelHash(referenceModel));
+                java.util.HexFormat.of().formatHex(b.array()), referenceModel == null ? "" : ReferenceLogps.modelHash(referenceModel),
+                SftTrainer.loraKey(policy));
     }
 
     /** Forward, loss and backward of one micro-batch of pairs; adds its metrics to {@code avg}. */
@@ -270,7 +275,7 @@ public final class DpoTrainer {
             for (int i = 0; i < lp.length; i++) g[i] = lp[i];
             return g;
         }
-        try (NoGrad _ = NoGrad.enter()) {
+        try (NoGrad _ = NoGrad.enter(); var _ = ReferenceLogps.asBase(referenceModel)) {
             Var refHidden = referenceModel.hidden(batch.ids(), batch.mask(), batch.batch(), batch.seq());
             return ExtrapolatedLogProbs.compute(hidden.value(), policy.lmHead().value(), refHidden.value(), referenceModel.lmHead().value(),
                     batch.targets(), o.spaLambda());

@@ -33,14 +33,21 @@ public final class ModelOutput {
         return abs.resolveSibling(abs.getFileName() + ".partial");
     }
 
+    /** Where a model with LoRA adapters also has its adapter saved, in PEFT's format. */
+    public static final String ADAPTER_DIR = "adapter";
+
     /**
      * Writes the model in fp32 (trained weights are not narrowed), {@code generation_config.json}
-     * and the tokenizer files found in {@code tokenizerDir} (null: none) into {@code dir}.
+     * and the tokenizer files found in {@code tokenizerDir} (null: none) into {@code dir}. A model
+     * with LoRA adapters is saved merged (W + (alpha/r)·B·A: a plain model transformers loads as
+     * it is), and its adapter alone in PEFT's format in {@code dir}/{@value #ADAPTER_DIR}/ (a
+     * sub-folder, so transformers does not mistake the model folder for an adapter).
      */
     public static void save(LlamaModel model, Path dir, Path tokenizerDir, GenerationConfig generation) {
         try {
             Files.createDirectories(dir);
-            LlamaCheckpoint.save(model.withConfig(float32(model.config())), dir, generation == null ? GenerationConfig.of(model.config()) : generation);
+            LlamaCheckpoint.save(model.merged().withConfig(float32(model.config())), dir, generation == null ? GenerationConfig.of(model.config()) : generation);
+            if (model.lora() != null) model.lora().save(dir.resolve(ADAPTER_DIR), "");
             if (tokenizerDir != null) {
                 Path src = Files.isRegularFile(tokenizerDir) ? tokenizerDir.getParent() : tokenizerDir;
                 for (String f : TOKENIZER_FILES) {

@@ -7,6 +7,7 @@ import dev.selfee.engine.Tensor;
 import dev.selfee.engine.autograd.Parameter;
 import dev.selfee.engine.io.AtomicFiles;
 import dev.selfee.engine.model.LlamaModel;
+import dev.selfee.engine.model.LoraAdapters;
 import dev.selfee.engine.model.Scorer;
 import dev.selfee.spa.Progress;
 import java.io.BufferedReader;
@@ -28,7 +29,8 @@ import java.util.List;
  * without gradients before training (TRL's {@code precompute_ref_log_probs}), so no second model
  * is held while training. They are cached in a JSONL file whose first line records SHA-256 hashes
  * of the reference's weights and of the tokenised pairs; a cache whose hashes match is reused,
- * any other is recomputed and replaced (atomically).
+ * any other is recomputed and replaced (atomically). A reference with LoRA adapters is scored
+ * as its base model (adapters disabled), and its hash covers the base weights only.
  *
  * @param chosen   log π_ref(chosen | prompt) by pair index
  * @param rejected log π_ref(rejected | prompt) by pair index
@@ -54,12 +56,23 @@ public record ReferenceLogps(float[] chosen, float[] rejected) {
                 prompts.add(p.prompt());
                 completions.add(p.rejected());
             }
-            float[] v = Scorer.score(reference, prompts, completions, batchSize);
+            float[] v;
+            try (var _ = asBase(reference)) {
+                v = Scorer.score(reference, prompts, completions, batchSize);
+            }
             System.arraycopy(v, 0, c, s, e - s);
             System.arraycopy(v, e - s, r, s, e - s);
             if (progress != null) progress.update(e, null);
         }
         return new ReferenceLogps(c, r);
+    }
+
+    /**
+     * A scope in which {@code model} computes as its base model: its LoRA adapters disabled, if it
+     * has any (the reference of a LoRA policy is the policy without its adapters).
+     */
+    static LoraAdapters.Scope asBase(LlamaModel model) {
+        return model.lora() == null ? LoraAdapters.Scope.NONE : model.lora().disable();
     }
 
     /** The cached log-probs in {@code file} when its hashes match, else computed and written there. */

@@ -26,7 +26,8 @@ import java.util.OptionalDouble;
  * [batch, seq, vocab] logits are never held. With {@code saveSteps} it checkpoints into
  * {@code workDir}/{@value TrainingCheckpoint#DIR} and resumes from there when run again on the same
  * inputs. When training diverges the model from before the failing step is saved
- * in {@code workDir}/{@value DpoTrainer#LAST_GOOD_DIR}.
+ * in {@code workDir}/{@value DpoTrainer#LAST_GOOD_DIR}. A model with LoRA adapters attached
+ * ({@link LlamaModel#attachLora}) trains only its adapters; the base weights stay frozen.
  */
 public final class SftTrainer {
     /** The trained model (the same object as given, trained in place) and what training did. */
@@ -41,10 +42,10 @@ public final class SftTrainer {
         long start = System.nanoTime();
         TrainingPlan plan = new TrainingPlan(examples.size(), o);
         int total = plan.totalSteps();
-        List<Parameter> params = new ArrayList<>(model.parameters().values());
+        List<Parameter> params = model.trainableParameters();
         Optimizer optimizer = o.optimizer(params, total);
         GradientAccumulation accumulation = new GradientAccumulation(optimizer, o.gradientAccumulationSteps(), o.maxGradNorm());
-        String fingerprint = o.saveSteps() > 0 ? TrainingCheckpoint.fingerprint("sft", o.toString(), dataHash(examples), ReferenceLogps.modelHash(model)) : null;
+        String fingerprint = o.saveSteps() > 0 ? TrainingCheckpoint.fingerprint("sft", o.toString(), dataHash(examples), ReferenceLogps.modelHash(model), loraKey(model)) : null;
         TrainingCheckpoint.State resumed = o.saveSteps() > 0 ? TrainingCheckpoint.resume(workDir, fingerprint, model, optimizer) : null;
         int done = resumed == null ? 0 : resumed.step();
         metrics.resumeAt(done);
@@ -104,6 +105,23 @@ public final class SftTrainer {
         }
         if (o.saveSteps() > 0) TrainingCheckpoint.delete(workDir);
         return new Result(model, new TrainingSummary(total, epoch, lossSum / total, last, (System.nanoTime() - start) / 1e9));
+    }
+
+    /** The adapter settings and starting adapter weights (empty without LoRA): part of a run's fingerprint. */
+    static String loraKey(LlamaModel model) {
+        if (model.lora() == null) return "";
+        java.security.MessageDigest d;
+        try {
+            d = java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        for (Parameter p : model.lora().parameters()) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 * p.value().size());
+            for (float v : p.value().toArray()) b.putFloat(v);
+            d.update(b.flip());
+        }
+        return model.lora().config() + java.util.HexFormat.of().formatHex(d.digest());
     }
 
     /** SHA-256 of the examples' token ids. */

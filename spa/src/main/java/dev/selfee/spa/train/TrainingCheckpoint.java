@@ -23,7 +23,8 @@ import java.util.HexFormat;
  * optimiser's state, the steps done, the loss so far and SPA's threshold window. It is written
  * into a sibling folder and swapped in, so a kill leaves the previous checkpoint or the new one,
  * never a torn one. A checkpoint resumes only the run it belongs to: it records a fingerprint of
- * the options, the data, the starting weights and the reference log-probs.
+ * the options, the data, the starting weights and the reference log-probs. With LoRA it holds the
+ * merged model too (usable as it is) and resumes from the adapter saved beside it.
  */
 public final class TrainingCheckpoint {
     public static final String DIR = "checkpoint";
@@ -90,8 +91,13 @@ public final class TrainingCheckpoint {
         try {
             JsonNode s = JSON.readTree(Files.readString(dir.resolve(STATE)));
             if (!fingerprint.equals(s.path("fingerprint").asText())) return null;
-            try (CheckpointReader weights = CheckpointReader.open(dir)) {
-                for (Parameter p : model.parameters().values()) weights.loadInto(p.name(), p.value());
+            if (model.lora() != null) {
+                // the base is frozen (the fingerprint pins it): only the adapters were trained
+                model.lora().loadWeights(dir.resolve(ModelOutput.ADAPTER_DIR));
+            } else {
+                try (CheckpointReader weights = CheckpointReader.open(dir)) {
+                    for (Parameter p : model.parameters().values()) weights.loadInto(p.name(), p.value());
+                }
             }
             optimizer.loadState(dir.resolve(OPTIMIZER));
             double[] window = new double[s.path("spa_window").size()];

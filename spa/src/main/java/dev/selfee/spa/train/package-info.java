@@ -15,6 +15,10 @@
  *   <li>{@link dev.selfee.spa.train.ModelOutput} saves the result in transformers' layout with the
  *       tokenizer files, and publishes an output directory atomically.</li>
  * </ol>
+ * LoRA: attach adapters to the model first ({@code LlamaModel.attachLora}); both trainers then
+ * optimise only the adapters (the base weights frozen, without gradient buffers), DPO may use the
+ * policy itself as its reference (scored with its adapters disabled), and {@code ModelOutput}
+ * saves the merged model plus the adapter in PEFT's format.
  * Steps, shuffling and initialisation depend only on the seed, so the same inputs give
  * bit-identical weights. A NaN or infinite loss or gradient stops training with a
  * {@link dev.selfee.spa.train.TrainingDivergedException} after saving the last good model.

@@ -82,6 +82,23 @@ class SpaLoopTest {
     }
 
     @Test
+    void withLoraEveryStageTrainsAdaptersAndSavesMergedModels() throws Exception {
+        Path cfgFile = TinyRun.write(tmp);
+        ObjectNode lora = SpaConfig.JSON.createObjectNode().put("lora_r", 2).put("lora_target_modules", "all-linear").put("lr", 1e-2);
+        Path run = tmp.resolve("run");
+        SpaLoop.start(SpaConfig.resolve(cfgFile, lora), run, quiet());
+        for (String stage : List.of("it0-seed-dpo", "it1-train", "it2-train")) {
+            assertTrue(Files.isRegularFile(run.resolve(stage + "/model/adapter/adapter_config.json")), stage);
+        }
+        // the merged model of iteration 1 is where iteration 2 started: its adapters were trained on top of it
+        assertFalse(java.util.Arrays.equals(Files.readAllBytes(run.resolve("it1-train/model/model.safetensors")),
+                Files.readAllBytes(run.resolve("it2-train/model/model.safetensors"))));
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> SpaConfig.resolve(cfgFile, SpaConfig.JSON.createObjectNode().put("lora_r", 2).put("lora_target_modules", "mlp")));
+        assertTrue(e.getMessage().contains("mlp"), e.getMessage());
+    }
+
+    @Test
     void badConfigsNameTheField() throws Exception {
         Path cfgFile = TinyRun.write(tmp);
         ObjectNode o = (ObjectNode) SpaConfig.JSON.readTree(cfgFile.toFile());

@@ -143,6 +143,6 @@ class DpoTrainerTest {
         List<TokenizedPair> ok = TrainFixtures.randomPairs(2, VOCAB, 1);
         DpoOptions dnd = options(2, 1, 1).withLoss(PreferenceLoss.Type.SPA).withSpaLambda(0.5);
         var same = assertThrows(IllegalArgumentException.class, () -> DpoTrainer.train(policy, policy, ok, dnd, work, null, null));
-        assertEquals("the reference model must be a separate copy: the policy changes during training", same.getMessage());
+        assertEquals("the reference model must be a separate copy (or the policy with LoRA adapters, disabled for it): the policy changes during training", same.getMessage());
     }
 }
