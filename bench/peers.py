@@ -388,7 +388,7 @@ def main() -> None:
             r.setdefault("measured", {"date": old.get("date"), "load": old.get("load")})
         order = {p: i for i, p in enumerate(PAIRS)}
         result["rows"] = sorted(kept + rows, key=lambda r: order.get(r["pair"], 99))
-    json_file.write_text(json.dumps(result, indent=1) + "\n")
+    json_file.write_text(json.dumps(result, indent=1).replace(str(ROOT) + "/", "") + "\n")  # paths relative to the repository
     md_file.write_text(markdown(result))
     print(md_file.read_text())
     log(f"wrote {md_file.relative_to(ROOT)} and {json_file.relative_to(ROOT)} in {result['wall_s'] / 60:.1f} min")
