@@ -1,7 +1,7 @@
 /**
- * JMH benchmarks of the engine's CPU kernels, one class per kernel ({@link dev.selfee.bench.GemmBenchmark}
- * for the matrix multiply; attention and RMSNorm benchmarks belong beside it, as their own
- * classes, once those kernels exist).
+ * JMH benchmarks of the engine's CPU kernels, one class per kernel: {@link dev.selfee.bench.GemmBenchmark}
+ * (the matrix multiply), {@link dev.selfee.bench.AttentionBenchmark} (causal GQA attention) and
+ * {@link dev.selfee.bench.RmsNormBenchmark}.
  *
  * <p>Build and run: {@code mvn package -pl bench -am}, then
  * {@code java -jar bench/target/benchmarks.jar [regex] [-p name=value]}. Every benchmark forks
