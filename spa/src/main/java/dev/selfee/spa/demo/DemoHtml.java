@@ -1,6 +1,7 @@
 package dev.selfee.spa.demo;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -70,7 +71,7 @@ final class DemoHtml {
     }
 
     private static String chart(DemoReport report, String judge, String field, String errorField, String title, String yLabel) {
-        LineChart c = new LineChart(title, "iteration", yLabel);
+        LineChart c = new LineChart(title, "iteration", yLabel).colourOrder(METHOD_COLOURS);
         Map<String, Object> seed = null, sft = null;
         for (Map<String, Object> r : report.rows()) {
             if (!r.get("judge").equals(judge)) continue;
@@ -106,7 +107,7 @@ final class DemoHtml {
     }
 
     private static String selfLabels(DemoReport report, String judge) {
-        LineChart c = new LineChart("label accuracy against gold (" + judge + " judge)", "iteration", "accuracy");
+        LineChart c = new LineChart("label accuracy against gold (" + judge + " judge)", "iteration", "accuracy").colourOrder(METHOD_COLOURS);
         for (DemoMethod m : DemoMethod.values()) {
             if (!m.audited()) continue;
             List<Double> y = new ArrayList<>();
@@ -122,7 +123,7 @@ final class DemoHtml {
     /** Each iterative method's per-step reward margin, its iterations one after another. */
     @SuppressWarnings("unchecked")
     private static String margins(DemoReport report, String judge) {
-        LineChart c = new LineChart("reward margin during training (" + judge + " judge)", "optimiser step (iterations in turn)", "rewards/margins");
+        LineChart c = new LineChart("reward margin during training (" + judge + " judge)", "optimiser step (iterations in turn)", "rewards/margins").colourOrder(METHOD_COLOURS);
         for (DemoMethod m : DemoMethod.values()) {
             List<Double> y = new ArrayList<>();
             for (Map<String, Object> r : report.training()) {
@@ -132,6 +133,9 @@ final class DemoHtml {
         }
         return c.svg();
     }
+
+    /** Every method's colour slot, the same in every chart (the baselines are named by their method ids). */
+    private static final List<String> METHOD_COLOURS = Arrays.stream(DemoMethod.values()).map(m -> m.id).toList();
 
     private static Double num(Object o) {
         return o == null ? null : ((Number) o).doubleValue();

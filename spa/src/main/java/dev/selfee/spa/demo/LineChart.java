@@ -14,11 +14,21 @@ final class LineChart {
 
     private final String title, xLabel, yLabel;
     private final List<Series> series = new ArrayList<>();
+    private List<String> colourOrder = List.of();
 
     LineChart(String title, String xLabel, String yLabel) {
         this.title = title;
         this.xLabel = xLabel;
         this.yLabel = yLabel;
+    }
+
+    /**
+     * Gives a series named {@code names.get(i)} the i-th colour, so that one method keeps its colour
+     * across charts; series not named here take the colours after these, in the order added.
+     */
+    LineChart colourOrder(List<String> names) {
+        colourOrder = List.copyOf(names);
+        return this;
     }
 
     LineChart add(Series s) {
@@ -63,9 +73,11 @@ final class LineChart {
         }
         sb.append(f("<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%s</text>", LEFT + pw / 2, H - 8, esc(xLabel)));
         sb.append(f("<text x=\"12\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\" transform=\"rotate(-90 12 %d)\">%s</text>", TOP + ph / 2, TOP + ph / 2, esc(yLabel)));
+        int unnamed = colourOrder.size();
         for (int k = 0; k < series.size(); k++) {
             Series s = series.get(k);
-            String colour = COLOURS[k % COLOURS.length];
+            int slot = colourOrder.indexOf(s.name());
+            String colour = COLOURS[(slot >= 0 ? slot : unnamed++) % COLOURS.length];
             StringBuilder points = new StringBuilder();
             for (int i = 0; i < s.y().size(); i++) {
                 Double v = s.y().get(i);

@@ -39,4 +39,27 @@ class LineChartTest {
         assertTrue(firstYs[0] > firstYs[1] && firstYs[1] > firstYs[2], "larger values are drawn higher (smaller y)");
         assertTrue(svg.contains("stroke-dasharray"), "the baseline is dashed");
     }
+
+    @Test
+    void aNamedSeriesKeepsItsColourWhicheverSeriesComeBeforeIt() {
+        List<String> order = List.of("sft", "seed-dpo", "spa");
+        String alone = new LineChart("t", "x", "y").colourOrder(order)
+                .add(new LineChart.Series("spa", List.of(0.1, 0.2), null, false)).svg();
+        String withOthers = new LineChart("t", "x", "y").colourOrder(order)
+                .add(new LineChart.Series("seed-dpo", List.of(0.1, 0.1), null, true))
+                .add(new LineChart.Series("other", List.of(0.3, 0.4), null, false))
+                .add(new LineChart.Series("spa", List.of(0.1, 0.2), null, false)).svg();
+        List<String> a = strokes(alone), b = strokes(withOthers);
+        assertEquals(1, a.size());
+        assertEquals(3, b.size());
+        assertEquals(a.get(0), b.get(2), "spa is drawn in its own colour in both charts");
+        assertTrue(!b.get(0).equals(b.get(1)) && !b.get(1).equals(b.get(2)) && !b.get(0).equals(b.get(2)), "distinct colours: " + b);
+    }
+
+    private static List<String> strokes(String svg) {
+        Matcher m = Pattern.compile("<polyline class=\"series\" fill=\"none\" stroke=\"([^\"]*)\"").matcher(svg);
+        List<String> out = new java.util.ArrayList<>();
+        while (m.find()) out.add(m.group(1));
+        return out;
+    }
 }
