@@ -1,0 +1,200 @@
+package dev.selfee.spa.train;
+
+import dev.selfee.engine.backend.Backend;
+import dev.selfee.engine.model.LlamaModel;
+import dev.selfee.engine.model.SequenceBatch;
+import dev.selfee.engine.model.device.DeviceLlama;
+import dev.selfee.spa.Progress;
+import dev.selfee.spa.loss.PreferenceLoss;
+import dev.selfee.spa.loss.SpaRefinement;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalDouble;
+
+/**
+ * {@link DpoTrainer} with the policy on a {@link Backend}: the same micro-batches (chosen rows,
+ * then rejected), losses, metrics and files, with the model's forward, backward and AdamW run by a
+ * {@link DeviceLlama}. Only each row's summed log-prob comes back to the host, where the preference
+ * loss and its gradients are computed ({@link PreferenceLoss}) and sent back for the backward.
+ * When training ends, or diverges, the device's weights are copied back into the policy.
+ *
+ * <p>Not on a device (each refused with a message pointing to {@code --backend cpu}): LoRA, SGD,
+ * resumable checkpoints ({@code saveSteps}), and SPA with DND (λ &gt; 0, which needs the
+ * reference model's logits during training).
+ */
+public final class DeviceDpoTrainer {
+    private final DeviceLlama device;
+    private final LlamaModel policy;
+    private final ReferenceLogps ref;
+    private final List<TokenizedPair> pairs;
+    private final DpoOptions o;
+    private final Path workDir;
+    private final SpaRefinement refinement;
+
+    private DeviceDpoTrainer(DeviceLlama device, LlamaModel policy, ReferenceLogps ref, List<TokenizedPair> pairs, DpoOptions o, Path workDir) {
+        this.device = device;
+        this.policy = policy;
+        this.ref = ref;
+        this.pairs = pairs;
+        this.o = o;
+        this.workDir = workDir;
+        this.refinement = o.loss() == PreferenceLoss.Type.SPA ? o.refinement() : null;
+    }
+
+    /** Trains {@code policy} on {@code backend} with precomputed reference log-probs (by pair index); the policy ends holding the trained weights. */
+    public static DpoTrainer.Result train(LlamaModel policy, ReferenceLogps ref, List<TokenizedPair> pairs, DpoOptions options, Path workDir,
+                                          MetricsSink metrics, Progress progress, Backend backend) {
+        DpoTrainer.requireNonEmpty(pairs);
+        DpoTrainer.checkVocab(policy, pairs);
+        if (ref.chosen().length != pairs.size() || ref.rejected().length != pairs.size()) {
+            throw new IllegalArgumentException("reference log-probs cover " + ref.chosen().length + " pairs but the dataset has " + pairs.size());
+        }
+        for (int i = 0; i < pairs.size(); i++) {
+            if (pairs.get(i).index() != i) throw new IllegalArgumentException("pair at position " + i + " has index " + pairs.get(i).index() + "; indices must be 0..n-1 in order");
+        }
+        if (options.needsReferenceModel()) {
+            throw new UnsupportedOperationException("SPA with DND (--spa-lambda > 0) is not supported on the " + backend.name()
+                    + " backend; use --spa-lambda 0 or --backend cpu");
+        }
+        requireNoCheckpoints(options.training(), backend);
+        try (DeviceLlama device = DeviceLlama.upload(policy, backend)) {
+            return new DeviceDpoTrainer(device, policy, ref, pairs, options, workDir).run(metrics == null ? MetricsSink.NONE : metrics, progress);
+        }
+    }
+
+    static void requireNoCheckpoints(TrainingOptions o, Backend backend) {
+        if (o.saveSteps() > 0) {
+            throw new UnsupportedOperationException("resumable checkpoints (--save-steps) are not supported on the " + backend.name()
+                    + " backend; use --save-steps 0 or --backend cpu");
+        }
+    }
+
+    private DpoTrainer.Result run(MetricsSink metrics, Progress progress) {
+        long start = System.nanoTime();
+        TrainingPlan plan = new TrainingPlan(pairs.size(), o.training());
+        int total = plan.totalSteps();
+        DeviceOptimizer optimizer = new DeviceOptimizer(device, o.training(), total);
+        metrics.resumeAt(0);
+        Map<String, Object> last = Map.of();
+        double lossSum = 0, epoch = 0;
+        try (MetricsFile pairLog = refinement == null ? null : new MetricsFile(workDir.resolve(DpoTrainer.PAIRS_FILE))) {
+            if (pairLog != null) pairLog.resumeAt(0);
+            for (TrainingPlan.Step step : plan.steps()) {
+                double lr = optimizer.learningRate();
+                StepAverages avg = new StepAverages();
+                OptionalDouble norm = OptionalDouble.empty();
+                for (int m = 0; m < step.microBatches().size(); m++) {
+                    microBatch(step, step.microBatches().get(m), total, avg, pairLog);
+                    try {
+                        norm = optimizer.afterBackward();
+                        if (m == step.microBatches().size() - 1 && norm.isEmpty()) norm = optimizer.flush();
+                    } catch (ArithmeticException e) {
+                        throw diverged(step.number() + 1, "the gradient norm is not finite (" + e.getMessage() + ")");
+                    }
+                }
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("step", step.number() + 1);
+                row.put("epoch", step.epoch());
+                row.put("loss", avg.mean("loss"));
+                row.put("grad_norm", norm.orElse(Double.NaN));
+                row.put("learning_rate", lr);
+                avg.into(row);
+                if (refinement != null) row.put("spa/lambda", o.spaLambda());
+                metrics.record(row);
+                lossSum += avg.mean("loss");
+                last = row;
+                epoch = step.epoch();
+                if (progress != null) progress.update(step.number() + 1, String.format(Locale.ROOT, "loss %.4f acc %.2f", avg.mean("loss"), avg.mean("rewards/accuracies")));
+            }
+        }
+        device.downloadInto(policy);
+        return new DpoTrainer.Result(policy, new TrainingSummary(total, epoch, lossSum / total, last, (System.nanoTime() - start) / 1e9));
+    }
+
+    /** Forward on the device, the loss on the host, the backward on the device; adds the micro-batch's metrics to {@code avg}. */
+    private void microBatch(TrainingPlan.Step step, int[] idx, int total, StepAverages avg, MetricsFile pairLog) {
+        int b = idx.length;
+        List<int[]> prompts = new ArrayList<>(2 * b), completions = new ArrayList<>(2 * b);
+        for (int i : idx) {
+            prompts.add(pairs.get(i).prompt());
+            completions.add(pairs.get(i).chosen());
+        }
+        for (int i : idx) {
+            prompts.add(pairs.get(i).prompt());
+            completions.add(pairs.get(i).rejected());
+        }
+        float[] lp = device.sequenceLogProbs(SequenceBatch.of(prompts, completions));
+
+        SpaRefinement.Decision decision = null;
+        double[] margins = null;
+        if (refinement != null) { // λ = 0: the policy's own log-probs are DND's
+            margins = new double[b];
+            for (int k = 0; k < b; k++) margins[k] = refinement.margin(lp[k], lp[b + k], ref.chosen()[idx[k]], ref.rejected()[idx[k]]);
+            decision = refinement.decide(margins, step.number(), total);
+        }
+
+        float[] grad = new float[2 * b];
+        double loss = 0, rc = 0, rr = 0, acc = 0, lc = 0, lr = 0;
+        for (int k = 0; k < b; k++) {
+            TokenizedPair t = pairs.get(idx[k]);
+            PreferenceLoss.Pair p = new PreferenceLoss.Pair(lp[k], lp[b + k], ref.chosen()[t.index()], ref.rejected()[t.index()],
+                    t.chosen().length, t.rejected().length);
+            PreferenceLoss.Value v = switch (o.loss()) {
+                case SIGMOID -> PreferenceLoss.smoothed(p, o.beta(), 0);
+                case CDPO -> PreferenceLoss.smoothed(p, o.beta(), o.labelSmoothing());
+                case IPO -> PreferenceLoss.ipo(p, o.beta());
+                case SPA -> PreferenceLoss.spa(p, o.beta(), decision.alpha(), decision.confident()[k]);
+            };
+            loss += v.loss();
+            grad[k] = (float) (v.dChosen() / b);
+            grad[b + k] = (float) (v.dRejected() / b);
+            double chosenReward = o.beta() * (p.policyChosen() - p.refChosen()), rejectedReward = o.beta() * (p.policyRejected() - p.refRejected());
+            rc += chosenReward;
+            rr += rejectedReward;
+            acc += chosenReward > rejectedReward ? 1 : 0;
+            lc += p.policyChosen();
+            lr += p.policyRejected();
+        }
+        loss /= b;
+        if (!Double.isFinite(loss)) throw diverged(step.number() + 1, "the loss is " + loss);
+        device.backward(grad);
+        avg.add("loss", loss);
+        avg.add("rewards/chosen", rc / b);
+        avg.add("rewards/rejected", rr / b);
+        avg.add("rewards/accuracies", acc / b);
+        avg.add("rewards/margins", (rc - rr) / b);
+        avg.add("logps/chosen", lc / b);
+        avg.add("logps/rejected", lr / b);
+        if (decision != null) {
+            avg.add("spa/threshold", decision.threshold());
+            avg.add("spa/confident_fraction", decision.confidentFraction());
+            avg.add("spa/alpha", decision.alpha());
+            for (int k = 0; k < b; k++) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("index", idx[k]);
+                row.put("step", step.number() + 1);
+                row.put("margin", margins[k]);
+                row.put("threshold", decision.threshold());
+                row.put("confident", decision.confident()[k]);
+                row.put("alpha", decision.alpha());
+                pairLog.record(row);
+            }
+        }
+    }
+
+    /** Saves the weights from before the failing step (the device updated nothing) and builds the error. */
+    private TrainingDivergedException diverged(int step, String what) {
+        return divergedAt(device, policy, workDir, step, what);
+    }
+
+    static TrainingDivergedException divergedAt(DeviceLlama device, LlamaModel model, Path workDir, int step, String what) {
+        Path dir = workDir.resolve(DpoTrainer.LAST_GOOD_DIR);
+        device.downloadInto(model);
+        ModelOutput.save(model, dir, null, null);
+        return new TrainingDivergedException(step, what, dir);
+    }
+}

@@ -1,0 +1,86 @@
+package dev.selfee.spa.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.selfee.engine.autograd.Parameter;
+import dev.selfee.engine.backend.Backend;
+import dev.selfee.engine.model.LlamaModel;
+import dev.selfee.spa.loss.PreferenceLoss;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The device trainers against the CPU trainers on a tiny model: every step's metrics (loss,
+ * grad_norm, rewards, log-probs, learning rate) and the trained weights. Two optimiser steps of
+ * two micro-batches each, with clipping, weight decay (norms exempt) and a cosine schedule with
+ * warm-up, so accumulation, clipping and AdamW's moments all take part. Shared by the CPU and OpenCL tests.
+ */
+final class DeviceTrainerParity {
+    static final int VOCAB = 48;
+
+    private DeviceTrainerParity() {}
+
+    static TrainingOptions training() {
+        return TrainingOptions.defaults().withBatchSize(2).withGradientAccumulationSteps(2).withMaxSteps(2).withLearningRate(1e-2)
+                .withSchedule(TrainingOptions.Schedule.COSINE, 0.25).withOptimizer(TrainingOptions.OptimizerType.ADAMW, 0.1)
+                .withMaxGradNorm(1.0).withSeed(7);
+    }
+
+    /** DPO with {@code loss} (SPA: λ = 0, the only form a device runs) on 8 random pairs. */
+    static void assertDpoMatches(Backend be, PreferenceLoss.Type loss, Path work, double tolerance) {
+        List<TokenizedPair> pairs = TrainFixtures.randomPairs(8, VOCAB, 21);
+        DpoOptions o = DpoOptions.defaults().withTraining(training()).withLoss(loss).withBeta(0.5);
+        if (loss == PreferenceLoss.Type.SPA) o = o.withSpa(0.1, 0.25, 0);
+        ReferenceLogps ref = ReferenceLogps.cached(TrainFixtures.tinyModel(VOCAB, 3), pairs, 2, work.resolve("ref.jsonl"), null);
+        LlamaModel cpu = TrainFixtures.tinyModel(VOCAB, 4), dev = TrainFixtures.tinyModel(VOCAB, 4);
+        List<Map<String, Object>> want = new ArrayList<>(), got = new ArrayList<>();
+        DpoTrainer.train(cpu, ref, null, pairs, o, work.resolve("cpu"), want::add, null);
+        DeviceDpoTrainer.train(dev, ref, pairs, o, work.resolve("dev"), got::add, null, be);
+        assertRowsMatch(want, got, tolerance, be.name() + " dpo " + loss);
+        assertWeightsMatch(cpu, dev, tolerance, be.name() + " dpo " + loss);
+    }
+
+    static void assertSftMatches(Backend be, Path work, double tolerance) {
+        List<TokenizedExample> examples = TrainFixtures.randomExamples(8, VOCAB, 22);
+        LlamaModel cpu = TrainFixtures.tinyModel(VOCAB, 5), dev = TrainFixtures.tinyModel(VOCAB, 5);
+        List<Map<String, Object>> want = new ArrayList<>(), got = new ArrayList<>();
+        SftTrainer.train(cpu, examples, training(), work.resolve("cpu"), want::add, null);
+        DeviceSftTrainer.train(dev, examples, training(), work.resolve("dev"), got::add, null, be);
+        assertRowsMatch(want, got, tolerance, be.name() + " sft");
+        assertWeightsMatch(cpu, dev, tolerance, be.name() + " sft");
+    }
+
+    /** Every metric of every step: |Δ| ≤ tolerance · max(1, |want|). */
+    static void assertRowsMatch(List<Map<String, Object>> want, List<Map<String, Object>> got, double tolerance, String what) {
+        assertEquals(want.size(), got.size(), what + ": steps");
+        for (int s = 0; s < want.size(); s++) {
+            assertEquals(want.get(s).keySet(), got.get(s).keySet(), what + ": metrics of step " + (s + 1));
+            for (var e : want.get(s).entrySet()) {
+                if (e.getValue() instanceof Number w) {
+                    double x = w.doubleValue(), y = ((Number) got.get(s).get(e.getKey())).doubleValue();
+                    assertEquals(x, y, tolerance * Math.max(1, Math.abs(x)), what + ": " + e.getKey() + " at step " + (s + 1));
+                } else {
+                    assertEquals(e.getValue(), got.get(s).get(e.getKey()), what + ": " + e.getKey() + " at step " + (s + 1));
+                }
+            }
+        }
+    }
+
+    /** Each trained parameter: max |Δ| ≤ tolerance · max |want|, and training moved it. */
+    static void assertWeightsMatch(LlamaModel want, LlamaModel got, double tolerance, String what) {
+        for (Parameter p : want.parameters().values()) {
+            float[] w = p.value().toArray(), g = got.parameter(p.name()).value().toArray();
+            double max = 0, err = 0;
+            for (int i = 0; i < w.length; i++) {
+                max = Math.max(max, Math.abs(w[i]));
+                err = Math.max(err, Math.abs(w[i] - g[i]));
+            }
+            assertTrue(err <= tolerance * max, what + ": weights of " + p.name() + " differ by " + err + " (scale " + max + ")");
+        }
+        float[] before = TrainFixtures.weights(TrainFixtures.tinyModel(VOCAB, 4)), after = TrainFixtures.weights(got);
+        assertTrue(!java.util.Arrays.equals(before, after), what + ": training changed nothing");
+    }
+}
