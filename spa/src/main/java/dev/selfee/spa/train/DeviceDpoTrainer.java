@@ -56,21 +56,22 @@ public final class DeviceDpoTrainer {
         for (int i = 0; i < pairs.size(); i++) {
             if (pairs.get(i).index() != i) throw new IllegalArgumentException("pair at position " + i + " has index " + pairs.get(i).index() + "; indices must be 0..n-1 in order");
         }
-        if (options.needsReferenceModel()) {
-            throw new UnsupportedOperationException("SPA with DND (--spa-lambda > 0) is not supported on the " + backend.name()
-                    + " backend; use --spa-lambda 0 or --backend cpu");
-        }
-        requireNoCheckpoints(options.training(), backend);
+        requireSupported(options, policy.lora() != null, backend);
         try (DeviceLlama device = DeviceLlama.upload(policy, backend)) {
             return new DeviceDpoTrainer(device, policy, ref, pairs, options, workDir).run(metrics == null ? MetricsSink.NONE : metrics, progress);
         }
     }
 
-    static void requireNoCheckpoints(TrainingOptions o, Backend backend) {
-        if (o.saveSteps() > 0) {
-            throw new UnsupportedOperationException("resumable checkpoints (--save-steps) are not supported on the " + backend.name()
-                    + " backend; use --save-steps 0 or --backend cpu");
+    /**
+     * Throws, naming the feature and {@code --backend cpu}, when {@code options} (or LoRA adapters)
+     * ask for what a device does not run; commands call it before any work.
+     */
+    public static void requireSupported(DpoOptions options, boolean lora, Backend backend) {
+        if (options.needsReferenceModel()) {
+            throw new UnsupportedOperationException("SPA with DND (--spa-lambda > 0) is not supported on the " + backend.name()
+                    + " backend; use --spa-lambda 0 or --backend cpu");
         }
+        DeviceSftTrainer.requireSupported(options.training(), lora, backend);
     }
 
     private DpoTrainer.Result run(MetricsSink metrics, Progress progress) {

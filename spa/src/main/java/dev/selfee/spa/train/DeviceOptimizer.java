@@ -9,7 +9,8 @@ import java.util.OptionalDouble;
  * and {@link dev.selfee.engine.optim.AdamW} do on the CPU, on a {@link DeviceLlama}'s arenas.
  * Every {@code gradientAccumulationSteps} backward passes it averages the gradients, takes their
  * global norm (refusing a non-finite one), clips, runs AdamW with the options' schedule, betas
- * (0.9, 0.999), eps 1e-8 and HF's decay exemptions, and zeroes the gradients.
+ * (0.9, 0.999), eps 1e-8 and HF's decay exemptions, and zeroes the gradients. The options'
+ * optimizer must be AdamW ({@link DeviceSftTrainer#requireSupported}).
  */
 final class DeviceOptimizer {
     private final DeviceLlama model;
@@ -19,10 +20,6 @@ final class DeviceOptimizer {
     private int pending;
 
     DeviceOptimizer(DeviceLlama model, TrainingOptions o, long totalSteps) {
-        if (o.optimizer() != TrainingOptions.OptimizerType.ADAMW) {
-            throw new UnsupportedOperationException("the " + o.optimizer().name().toLowerCase(java.util.Locale.ROOT) + " optimizer is not supported on the "
-                    + model.backend().name() + " backend; use --optimizer adamw or --backend cpu");
-        }
         this.model = model;
         this.o = o;
         this.schedule = o.schedule(totalSteps);

@@ -24,11 +24,21 @@ import java.util.OptionalDouble;
 public final class DeviceSftTrainer {
     private DeviceSftTrainer() {}
 
+    /**
+     * Throws, naming the feature and {@code --backend cpu}, when the options (or LoRA adapters) ask
+     * for what a device does not run; commands call it before any work.
+     */
+    public static void requireSupported(TrainingOptions o, boolean lora, Backend backend) {
+        String what = lora ? "LoRA adapters are" : o.saveSteps() > 0 ? "resumable checkpoints (--save-steps) are"
+                : o.optimizer() != TrainingOptions.OptimizerType.ADAMW ? "the " + o.optimizer().name().toLowerCase(Locale.ROOT) + " optimizer is" : null;
+        if (what != null) throw new UnsupportedOperationException(what + " not supported on the " + backend.name() + " backend; use --backend cpu");
+    }
+
     public static SftTrainer.Result train(LlamaModel model, List<TokenizedExample> examples, TrainingOptions o, Path workDir, MetricsSink metrics,
                                           Progress progress, Backend backend) {
         DpoTrainer.requireNonEmpty(examples);
         SftTrainer.checkVocab(model, examples);
-        DeviceDpoTrainer.requireNoCheckpoints(o, backend);
+        requireSupported(o, model.lora() != null, backend);
         if (metrics == null) metrics = MetricsSink.NONE;
         long start = System.nanoTime();
         TrainingPlan plan = new TrainingPlan(examples.size(), o);

@@ -99,7 +99,7 @@ public final class DeviceLlama implements AutoCloseable {
     public static DeviceLlama upload(LlamaModel model, Backend backend) {
         if (model.lora() != null) {
             throw new UnsupportedOperationException("LoRA adapters are not supported on the " + backend.name()
-                    + " backend; train them with --backend cpu");
+                    + " backend; use --backend cpu");
         }
         return new DeviceLlama(backend, model);
     }
