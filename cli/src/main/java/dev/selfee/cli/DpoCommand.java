@@ -86,7 +86,7 @@ public final class DpoCommand implements Runnable {
         boolean separate = ref != null || (options.needsReferenceModel() && lora == null);
         LlamaModel reference = separate ? LlamaCheckpoint.load(ref != null ? ref : model) : policy;
         ReferenceLogps refLogps = ReferenceLogps.cached(reference, encoded.items(), training.batchSize(), partial.resolve(ReferenceLogps.FILE),
-                Progress.onStderr("reference log-probs", encoded.items().size()));
+                Progress.onStderr("reference log-probs", encoded.items().size()), device);
         if (!options.needsReferenceModel()) reference = null;
 
         DpoTrainer.Result result;

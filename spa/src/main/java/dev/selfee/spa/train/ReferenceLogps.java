@@ -5,10 +5,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.selfee.engine.Tensor;
 import dev.selfee.engine.autograd.Parameter;
+import dev.selfee.engine.backend.Backend;
 import dev.selfee.engine.io.AtomicFiles;
 import dev.selfee.engine.model.LlamaModel;
 import dev.selfee.engine.model.LoraAdapters;
 import dev.selfee.engine.model.Scorer;
+import dev.selfee.engine.model.SequenceBatch;
+import dev.selfee.engine.model.device.DeviceLlama;
 import dev.selfee.spa.Progress;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -81,6 +84,44 @@ public record ReferenceLogps(float[] chosen, float[] rejected) {
         ReferenceLogps hit = read(file, model, data, pairs.size());
         if (hit != null) return hit;
         ReferenceLogps computed = compute(reference, pairs, batchSize, progress);
+        computed.write(file, model, data);
+        return computed;
+    }
+
+    /**
+     * As {@link #cached(LlamaModel, List, int, Path, Progress)}, scoring on {@code backend} when it
+     * is not null: the reference is uploaded once ({@link DeviceLlama}) and scored {@code batchSize}
+     * pairs at a time, only the per-sequence sums coming back. The cache's hashes are the same.
+     */
+    public static ReferenceLogps cached(LlamaModel reference, List<TokenizedPair> pairs, int batchSize, Path file, Progress progress, Backend backend) {
+        if (backend == null) return cached(reference, pairs, batchSize, file, progress);
+        if (reference.lora() != null) {
+            throw new UnsupportedOperationException("a reference with LoRA adapters is not supported on the " + backend.name() + " backend; use --backend cpu");
+        }
+        String model = modelHash(reference), data = dataHash(pairs);
+        ReferenceLogps hit = read(file, model, data, pairs.size());
+        if (hit != null) return hit;
+        int n = pairs.size();
+        float[] c = new float[n], r = new float[n];
+        try (DeviceLlama device = DeviceLlama.upload(reference, backend)) {
+            for (int s = 0; s < n; s += batchSize) {
+                int e = Math.min(n, s + batchSize);
+                List<int[]> prompts = new ArrayList<>(), completions = new ArrayList<>();
+                for (TokenizedPair p : pairs.subList(s, e)) {
+                    prompts.add(p.prompt());
+                    completions.add(p.chosen());
+                }
+                for (TokenizedPair p : pairs.subList(s, e)) {
+                    prompts.add(p.prompt());
+                    completions.add(p.rejected());
+                }
+                float[] v = device.sequenceLogProbs(SequenceBatch.of(prompts, completions));
+                System.arraycopy(v, 0, c, s, e - s);
+                System.arraycopy(v, e - s, r, s, e - s);
+                if (progress != null) progress.update(e, null);
+            }
+        }
+        ReferenceLogps computed = new ReferenceLogps(c, r);
         computed.write(file, model, data);
         return computed;
     }

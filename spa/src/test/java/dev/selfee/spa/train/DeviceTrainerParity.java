@@ -43,6 +43,21 @@ final class DeviceTrainerParity {
         assertWeightsMatch(cpu, dev, tolerance, be.name() + " dpo " + loss);
     }
 
+    /** Reference log-probs scored on the device equal the CPU engine's, and land in the same cache. */
+    static void assertReferenceMatches(Backend be, Path work, double tolerance) {
+        List<TokenizedPair> pairs = TrainFixtures.randomPairs(5, VOCAB, 23);
+        LlamaModel ref = TrainFixtures.tinyModel(VOCAB, 3);
+        ReferenceLogps want = ReferenceLogps.compute(ref, pairs, 2, null);
+        Path file = work.resolve("ref-on-device.jsonl");
+        ReferenceLogps got = ReferenceLogps.cached(ref, pairs, 2, file, null, be);
+        for (int i = 0; i < pairs.size(); i++) {
+            assertEquals(want.chosen()[i], got.chosen()[i], tolerance * Math.max(1, Math.abs(want.chosen()[i])), be.name() + " chosen " + i);
+            assertEquals(want.rejected()[i], got.rejected()[i], tolerance * Math.max(1, Math.abs(want.rejected()[i])), be.name() + " rejected " + i);
+        }
+        ReferenceLogps again = ReferenceLogps.cached(ref, pairs, 2, file, null);
+        assertTrue(java.util.Arrays.equals(got.chosen(), again.chosen()), "the CPU path reads the device's cache");
+    }
+
     static void assertSftMatches(Backend be, Path work, double tolerance) {
         List<TokenizedExample> examples = TrainFixtures.randomExamples(8, VOCAB, 22);
         LlamaModel cpu = TrainFixtures.tinyModel(VOCAB, 5), dev = TrainFixtures.tinyModel(VOCAB, 5);

@@ -32,6 +32,11 @@ class DeviceTrainersTest {
     }
 
     @Test
+    void referenceLogProbs() {
+        DeviceTrainerParity.assertReferenceMatches(cpu, work, 1e-5);
+    }
+
+    @Test
     void sft() {
         DeviceTrainerParity.assertSftMatches(cpu, work, 1e-4);
     }

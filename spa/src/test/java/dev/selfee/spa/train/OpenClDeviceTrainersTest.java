@@ -41,6 +41,11 @@ class OpenClDeviceTrainersTest {
     }
 
     @Test
+    void referenceLogProbs() {
+        DeviceTrainerParity.assertReferenceMatches(openCl(), work, 1e-5);
+    }
+
+    @Test
     void sft() {
         DeviceTrainerParity.assertSftMatches(openCl(), work, 1e-4);
     }
