@@ -32,7 +32,8 @@ import java.util.function.Predicate;
  * DPO's losses both run on the host from a handful of numbers. {@link #downloadInto} copies the
  * trained weights back into a {@link LlamaModel} for saving.
  *
- * <p>Not supported on a device: LoRA adapters (train with the CPU backend).
+ * <p>It also decodes with a KV cache on the device ({@link #decode}, {@link DeviceKvCache}) for
+ * generation. Not supported on a device: LoRA adapters (train with the CPU backend).
  */
 public final class DeviceLlama implements AutoCloseable {
     /** Floats per block of the gradient norm's partial sums; the arenas are padded to a multiple of it. */
@@ -167,11 +168,7 @@ public final class DeviceLlama implements AutoCloseable {
             throw new IllegalArgumentException("device model: batch " + b.batch() + "×" + b.seq() + " has " + b.mask().length + " mask entries and "
                     + b.targets().length + " targets");
         }
-        if (ws == null || ws.rows < rows || ws.batch < b.batch()) {
-            if (ws != null) ws.close();
-            pass = null;
-            ws = new Workspace(Math.max(rows, ws == null ? 0 : ws.rows), Math.max(b.batch(), ws == null ? 0 : ws.batch));
-        }
+        workspace(rows, b.batch());
         float[] ids = new float[rows], targets = new float[rows], weights = new float[rows], positions = new float[rows];
         int[] pos = LlamaModel.positions(b.mask(), b.batch(), b.seq(), 0);
         for (int r = 0; r < rows; r++) {
@@ -225,6 +222,89 @@ public final class DeviceLlama implements AutoCloseable {
         be.gemm(false, true, rows, vocab, hidden, 1f, ws.xf, 0, hidden, param.get(lmHead), 0, hidden, 0f, ws.logits, 0, vocab);
         be.logSoftmaxGather(ws.logits, ws.targets, ws.weights, ws.lseRows, ws.picked, rows, vocab);
         be.rowSums(ws.picked, ws.sums, p.batch, p.seq);
+    }
+
+    // ---- decoding ----
+
+    /** A KV cache on this model's device for {@code batch} rows of up to {@code capacity} positions. */
+    public DeviceKvCache newCache(int batch, int capacity) {
+        checkOpen();
+        return new DeviceKvCache(be, layers, batch, capacity, kw);
+    }
+
+    /**
+     * Decoding forward without gradients, as the CPU model's: ids [batch, seq] are written at cache
+     * positions [start, start + seq), with positions {@code pos} (one per id) and the key mask
+     * [batch, start + seq]; attention reads each row's whole prefix from the cache. Returns the
+     * logits [batch, vocab] of each row's last position: all that comes back to the host.
+     */
+    public float[] decode(int[] ids, int batch, int seq, int[] pos, float[] keyMask, DeviceKvCache cache, int start) {
+        checkOpen();
+        int rows = batch * seq, kLen = start + seq;
+        if (batch != cache.batch) throw new IllegalArgumentException("decode: batch " + batch + " but the cache holds " + cache.batch + " rows");
+        if (kLen > cache.capacity) throw new IllegalArgumentException("decode: positions up to " + kLen + " exceed the cache's capacity " + cache.capacity);
+        if (ids.length != rows || pos.length != rows || keyMask.length != batch * kLen) {
+            throw new IllegalArgumentException("decode: " + ids.length + " ids, " + pos.length + " positions and " + keyMask.length + " mask entries for batch "
+                    + batch + ", " + seq + " new and " + kLen + " visible positions");
+        }
+        workspace(rows, batch);
+        pass = null; // the activations are overwritten: no backward through them
+        float[] idf = new float[rows], posf = new float[rows];
+        for (int r = 0; r < rows; r++) {
+            if (ids[r] < 0 || ids[r] >= vocab) throw new IllegalArgumentException("decode: token id " + ids[r] + " is outside the vocabulary [0, " + vocab + ")");
+            idf[r] = ids[r];
+            posf[r] = pos[r];
+        }
+        ws.ids.write(0, idf, 0, rows);
+        ws.positions.write(0, posf, 0, rows);
+        cache.mask.write(0, keyMask, 0, keyMask.length);
+        be.embedding(param.get("model.embed_tokens.weight"), ws.ids, ws.h[0], rows, vocab, hidden);
+        DeviceBuffer h = ws.h[0], next = ws.h[1];
+        for (int l = 0; l < layers; l++) {
+            String pre = "model.layers." + l + ".";
+            Layer s = ws.layer[0]; // nothing is kept for a backward: one layer's buffers serve all
+            be.rmsNormRows(h, param.get(pre + "input_layernorm.weight"), s.x1, rows, hidden, eps);
+            project(s.x1, pre + "self_attn.q_proj", s.q, rows, hidden, qw);
+            project(s.x1, pre + "self_attn.k_proj", s.k, rows, hidden, kw);
+            project(s.x1, pre + "self_attn.v_proj", s.v, rows, hidden, kw);
+            be.rope(s.q, s.q, ws.positions, invFreq, rows, c.numAttentionHeads(), c.headDim());
+            be.rope(s.k, s.k, ws.positions, invFreq, rows, c.numKeyValueHeads(), c.headDim());
+            for (int b = 0; b < batch; b++) {
+                long from = (long) b * seq * kw, to = ((long) b * cache.capacity + start) * kw;
+                be.copy(s.k, from, cache.keys[l], to, (long) seq * kw);
+                be.copy(s.v, from, cache.values[l], to, (long) seq * kw);
+            }
+            Integer w = c.slidingWindowOf(l);
+            AttentionShape shape = new AttentionShape(batch, seq, kLen, c.numAttentionHeads(), c.numKeyValueHeads(), c.headDim())
+                    .withKeyCapacity(cache.capacity).withWindow(w == null ? 0 : w);
+            be.attention(shape, s.q, cache.keys[l], cache.values[l], cache.mask, s.attn, s.lse);
+            project(s.attn, pre + "self_attn.o_proj", s.hMid, rows, qw, hidden);
+            be.add(h, s.hMid, s.hMid, rows * hidden);
+            be.rmsNormRows(s.hMid, param.get(pre + "post_attention_layernorm.weight"), s.x2, rows, hidden, eps);
+            project(s.x2, pre + "mlp.gate_proj", s.gate, rows, hidden, inter);
+            project(s.x2, pre + "mlp.up_proj", s.up, rows, hidden, inter);
+            be.swiglu(s.gate, s.up, s.act, rows * inter);
+            project(s.act, pre + "mlp.down_proj", next, rows, inter, hidden);
+            be.add(s.hMid, next, next, rows * hidden);
+            DeviceBuffer t = h;
+            h = next;
+            next = t;
+        }
+        for (int b = 0; b < batch; b++) be.copy(h, ((long) b * seq + seq - 1) * hidden, ws.dxf, (long) b * hidden, hidden); // each row's last position
+        be.rmsNormRows(ws.dxf, param.get("model.norm.weight"), ws.xf, batch, hidden, eps);
+        be.gemm(false, true, batch, vocab, hidden, 1f, ws.xf, 0, hidden, param.get(lmHead), 0, hidden, 0f, ws.logits, 0, vocab);
+        float[] logits = new float[batch * vocab];
+        ws.logits.read(0, logits, 0, logits.length);
+        return logits;
+    }
+
+    /** Makes the workspace hold batches of {@code rows} tokens in {@code batch} sequences, growing it (and dropping saved activations) when needed. */
+    private void workspace(int rows, int batch) {
+        if (ws != null && ws.rows >= rows && ws.batch >= batch) return;
+        int r = Math.max(rows, ws == null ? 0 : ws.rows), b = Math.max(batch, ws == null ? 0 : ws.batch);
+        if (ws != null) ws.close();
+        pass = null;
+        ws = new Workspace(r, b);
     }
 
     private AttentionShape shape(Pass p, int layer) {

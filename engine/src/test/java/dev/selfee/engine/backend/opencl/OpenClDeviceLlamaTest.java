@@ -1,5 +1,6 @@
 package dev.selfee.engine.backend.opencl;
 
+import dev.selfee.engine.model.device.DeviceGenerationParity;
 import dev.selfee.engine.model.device.DeviceLlama;
 import dev.selfee.engine.model.device.DeviceLlamaParity;
 import org.junit.jupiter.api.Test;
@@ -7,7 +8,8 @@ import org.junit.jupiter.api.Test;
 /**
  * {@link DeviceLlama} on the OpenCL device equals the autograd model on the CPU: per-sequence
  * log-probs, every gradient, the gradient norm and the weights after two AdamW steps, within
- * 1e-4 of each tensor's scale (fp32 sums in other orders through two layers and their backward).
+ * 1e-4 of each tensor's scale (fp32 sums in other orders through two layers and their backward);
+ * greedy generation with the KV cache on the device gives the CPU generator's tokens.
  */
 class OpenClDeviceLlamaTest {
     @Test
@@ -18,6 +20,12 @@ class OpenClDeviceLlamaTest {
     @Test
     void qwen2WithBiasesAndASlidingWindow() {
         DeviceLlamaParity.assertMatchesAutograd(OpenClTestDevice.backend(), DeviceLlamaParity.qwen2Windowed(), 1e-4);
+    }
+
+    @Test
+    void greedyGenerationWithTheKvCacheOnTheDeviceEqualsTheCpu() {
+        DeviceGenerationParity.assertGreedyMatches(OpenClTestDevice.backend(), DeviceLlamaParity.llamaTied());
+        DeviceGenerationParity.assertGreedyMatches(OpenClTestDevice.backend(), DeviceLlamaParity.qwen2Windowed());
     }
 
     @Test

@@ -31,6 +31,12 @@ class DeviceLlamaTest {
     }
 
     @Test
+    void greedyGenerationEqualsTheCpuGenerator() {
+        DeviceGenerationParity.assertGreedyMatches(cpu, DeviceLlamaParity.llamaTied());
+        DeviceGenerationParity.assertGreedyMatches(cpu, DeviceLlamaParity.qwen2Windowed());
+    }
+
+    @Test
     void loraIsRefusedWithAMessageNamingTheWayOut() {
         LlamaModel m = LlamaModel.random(DeviceLlamaParity.llamaTied(), 1);
         m.attachLora(LoraConfig.of(2, 4, "q_proj,v_proj"), 0);
