@@ -95,6 +95,20 @@ class ModelCommandsTest {
     }
 
     @Test
+    void generateOnTheOpenClBackendGivesTheCpusGreedyTokens() throws IOException {
+        if (!TrainCommandsTest.openClAvailable("generate --backend opencl")) return;
+        Path prompts = tmp.resolve("device-prompts.jsonl");
+        Files.writeString(prompts, "{\"prompt_ids\": [1, 5, 7, 9]}\n{\"prompt_ids\": [1, 2]}\n{\"prompt_ids\": [4]}\n");
+        Path cpu = tmp.resolve("greedy-cpu.jsonl"), ocl = tmp.resolve("greedy-opencl.jsonl");
+        for (var o : List.of(List.of(cpu, "cpu"), List.of(ocl, "opencl"))) {
+            Result r = run("generate", "--model", model.toString(), "--prompts", prompts.toString(), "--out", o.get(0).toString(),
+                    "--temperature", "0", "--max-new-tokens", "6", "--batch-size", "2", "--backend", o.get(1).toString());
+            assertEquals(0, r.code(), r.err());
+        }
+        assertEquals(Files.readString(cpu), Files.readString(ocl));
+    }
+
+    @Test
     void initAndConvertWriteLoadableCheckpoints() throws IOException {
         Path made = tmp.resolve("init"), bf16 = tmp.resolve("bf16");
         assertEquals(0, run("init", "--config", model.resolve("config.json").toString(), "--out", made.toString(), "--seed", "4").code());
