@@ -189,12 +189,12 @@ public final class CpuBackend implements Backend {
     public void rowSumsOfSquares(DeviceBuffer x, DeviceBuffer out, int rows, int cols) {
         View in = matrix("rowSumsOfSquares", x, rows, cols), o = vec("rowSumsOfSquares out", out, rows);
         for (int r = 0; r < rows; r++) {
-            float s = 0f;
+            double s = 0; // in double: the reference the device's tree sums are held to
             for (int j = 0; j < cols; j++) {
-                float v = in.get(r * cols + j);
+                double v = in.get(r * cols + j);
                 s += v * v;
             }
-            o.set(r, s);
+            o.set(r, (float) s);
         }
     }
 

@@ -36,8 +36,12 @@ import java.util.function.Predicate;
  * generation. Not supported on a device: LoRA adapters (train with the CPU backend).
  */
 public final class DeviceLlama implements AutoCloseable {
-    /** Floats per block of the gradient norm's partial sums; the arenas are padded to a multiple of it. */
-    private static final int NORM_BLOCK = 1024;
+    /**
+     * Floats per block of the gradient norm's partial sums (summed on the device, then the blocks in
+     * double on the host: a few MB read back per step even for billions of parameters); the arenas
+     * are padded to a multiple of it.
+     */
+    private static final int NORM_BLOCK = 8192;
 
     private final Backend be;
     private final LlamaConfig c;
@@ -89,7 +93,7 @@ public final class DeviceLlama implements AutoCloseable {
             grad.put(name, grads.slice(s[0], s[1]));
         }
         invFreq = be.upload(inverseFrequencies(c));
-        upload(model);
+        writeWeights(model);
         zeroGrad();
     }
 
@@ -119,7 +123,7 @@ public final class DeviceLlama implements AutoCloseable {
     }
 
     /** Writes {@code model}'s weights (same config) over the device's. */
-    public void upload(LlamaModel model) {
+    public void writeWeights(LlamaModel model) {
         checkOpen();
         for (String name : order) {
             Tensor t = model.parameter(name).value().contiguous();
