@@ -39,7 +39,7 @@ import picocli.CommandLine.Option;
                 "policy with its adapters disabled (unless --ref); OUT holds the merged",
                 "model and OUT/adapter/ the adapter in PEFT's format.",
                 "--backend opencl trains the policy on the device (the reference's log-probs are",
-                "computed on the CPU; no LoRA, SGD, --save-steps or --spa-lambda > 0 there)."})
+                "scored there too; no LoRA, SGD or --spa-lambda > 0 there)."})
 public final class DpoCommand implements Runnable {
     @Option(names = "--model", required = true, description = "the policy's starting model directory") Path model;
     @Option(names = "--ref", description = "reference model directory (default: --model)") Path ref;

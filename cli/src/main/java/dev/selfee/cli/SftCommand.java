@@ -33,7 +33,7 @@ import picocli.CommandLine.Option;
                 "training_summary.json.",
                 "With --lora-r > 0 only LoRA adapters train (the base weights stay frozen);",
                 "OUT holds the merged model and OUT/adapter/ the adapter in PEFT's format.",
-                "--backend opencl trains on the device (weights uploaded once; no LoRA, SGD or --save-steps there)."})
+                "--backend opencl trains on the device (weights uploaded once; no LoRA or SGD there)."})
 public final class SftCommand implements Runnable {
     @Option(names = "--model", description = "model directory to fine-tune") Path model;
     @Option(names = "--init-config", description = "config.json of a new model to train from scratch (needs --tokenizer)") Path initConfig;

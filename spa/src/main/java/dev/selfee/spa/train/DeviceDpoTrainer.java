@@ -22,9 +22,10 @@ import java.util.OptionalDouble;
  * loss and its gradients are computed ({@link PreferenceLoss}) and sent back for the backward.
  * When training ends, or diverges, the device's weights are copied back into the policy.
  *
+ * Checkpoints ({@code saveSteps}) are the CPU trainer's, so a run resumes on either backend.
+ *
  * <p>Not on a device (each refused with a message pointing to {@code --backend cpu}): LoRA, SGD,
- * resumable checkpoints ({@code saveSteps}), and SPA with DND (λ &gt; 0, which needs the
- * reference model's logits during training).
+ * and SPA with DND (λ &gt; 0, which needs the reference model's logits during training).
  */
 public final class DeviceDpoTrainer {
     private final DeviceLlama device;
@@ -78,13 +79,19 @@ public final class DeviceDpoTrainer {
         long start = System.nanoTime();
         TrainingPlan plan = new TrainingPlan(pairs.size(), o.training());
         int total = plan.totalSteps();
-        DeviceOptimizer optimizer = new DeviceOptimizer(device, o.training(), total);
-        metrics.resumeAt(0);
+        int saveSteps = o.training().saveSteps();
+        DeviceOptimizer optimizer = new DeviceOptimizer(device, policy, o.training(), total);
+        String fingerprint = saveSteps > 0 ? fingerprint() : null;
+        TrainingCheckpoint.State resumed = saveSteps > 0 ? optimizer.resume(workDir, fingerprint) : null;
+        int done = resumed == null ? 0 : resumed.step();
+        double lossSum = resumed == null ? 0 : resumed.lossSum();
+        if (resumed != null && refinement != null) refinement.threshold().restore(resumed.spaWindow());
+        metrics.resumeAt(done);
         Map<String, Object> last = Map.of();
-        double lossSum = 0, epoch = 0;
+        double epoch = 0;
         try (MetricsFile pairLog = refinement == null ? null : new MetricsFile(workDir.resolve(DpoTrainer.PAIRS_FILE))) {
-            if (pairLog != null) pairLog.resumeAt(0);
-            for (TrainingPlan.Step step : plan.steps()) {
+            if (pairLog != null) pairLog.resumeAt(done);
+            for (TrainingPlan.Step step : plan.steps().subList(done, total)) {
                 double lr = optimizer.learningRate();
                 StepAverages avg = new StepAverages();
                 OptionalDouble norm = OptionalDouble.empty();
@@ -110,10 +117,24 @@ public final class DeviceDpoTrainer {
                 last = row;
                 epoch = step.epoch();
                 if (progress != null) progress.update(step.number() + 1, String.format(Locale.ROOT, "loss %.4f acc %.2f", avg.mean("loss"), avg.mean("rewards/accuracies")));
+                int stepsDone = step.number() + 1;
+                if (saveSteps > 0 && stepsDone % saveSteps == 0 && stepsDone < total) {
+                    double[] window = refinement == null ? new double[0] : refinement.threshold().snapshot();
+                    optimizer.save(workDir, fingerprint, new TrainingCheckpoint.State(stepsDone, lossSum, window));
+                }
             }
         }
         device.downloadInto(policy);
+        if (saveSteps > 0) TrainingCheckpoint.delete(workDir);
         return new DpoTrainer.Result(policy, new TrainingSummary(total, epoch, lossSum / total, last, (System.nanoTime() - start) / 1e9));
+    }
+
+    /** The CPU trainer's fingerprint of this run (no reference model, no LoRA on a device): a checkpoint resumes on either backend. */
+    private String fingerprint() {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 * ref.chosen().length);
+        for (int i = 0; i < ref.chosen().length; i++) b.putFloat(ref.chosen()[i]).putFloat(ref.rejected()[i]);
+        return TrainingCheckpoint.fingerprint("dpo", o.toString(), ReferenceLogps.dataHash(pairs), ReferenceLogps.modelHash(policy),
+                java.util.HexFormat.of().formatHex(b.array()), "", "");
     }
 
     /** Forward on the device, the loss on the host, the backward on the device; adds the micro-batch's metrics to {@code avg}. */

@@ -18,8 +18,9 @@ import java.util.OptionalDouble;
  * {@link SftTrainer} with the model on a {@link Backend}: the same steps, loss (completion-token
  * cross-entropy normalised by the step's token count) and metrics, with forward, backward and
  * AdamW run by a {@link DeviceLlama}; per-sequence log-prob sums are all that come back per
- * micro-batch. The model ends holding the trained weights. Refused on a device, with a message
- * pointing to {@code --backend cpu}: LoRA, SGD and resumable checkpoints ({@code saveSteps}).
+ * micro-batch. The model ends holding the trained weights. Checkpoints ({@code saveSteps}) are the
+ * CPU trainer's, so a run resumes on either backend. Refused on a device, with a message pointing
+ * to {@code --backend cpu}: LoRA and SGD.
  */
 public final class DeviceSftTrainer {
     private DeviceSftTrainer() {}
@@ -29,7 +30,7 @@ public final class DeviceSftTrainer {
      * for what a device does not run; commands call it before any work.
      */
     public static void requireSupported(TrainingOptions o, boolean lora, Backend backend) {
-        String what = lora ? "LoRA adapters are" : o.saveSteps() > 0 ? "resumable checkpoints (--save-steps) are"
+        String what = lora ? "LoRA adapters are"
                 : o.optimizer() != TrainingOptions.OptimizerType.ADAMW ? "the " + o.optimizer().name().toLowerCase(Locale.ROOT) + " optimizer is" : null;
         if (what != null) throw new UnsupportedOperationException(what + " not supported on the " + backend.name() + " backend; use --backend cpu");
     }
@@ -43,12 +44,18 @@ public final class DeviceSftTrainer {
         long start = System.nanoTime();
         TrainingPlan plan = new TrainingPlan(examples.size(), o);
         int total = plan.totalSteps();
-        metrics.resumeAt(0);
-        double lossSum = 0, epoch = 0;
+        double epoch = 0;
         Map<String, Object> last = Map.of();
         try (DeviceLlama device = DeviceLlama.upload(model, backend)) {
-            DeviceOptimizer optimizer = new DeviceOptimizer(device, o, total);
-            for (TrainingPlan.Step step : plan.steps()) {
+            DeviceOptimizer optimizer = new DeviceOptimizer(device, model, o, total);
+            // the CPU trainer's fingerprint: a checkpoint resumes on either backend
+            String fingerprint = o.saveSteps() > 0 ? TrainingCheckpoint.fingerprint("sft", o.toString(), SftTrainer.dataHash(examples),
+                    ReferenceLogps.modelHash(model), "") : null;
+            TrainingCheckpoint.State resumed = o.saveSteps() > 0 ? optimizer.resume(workDir, fingerprint) : null;
+            int done = resumed == null ? 0 : resumed.step();
+            double lossSum = resumed == null ? 0 : resumed.lossSum();
+            metrics.resumeAt(done);
+            for (TrainingPlan.Step step : plan.steps().subList(done, total)) {
                 double lr = optimizer.learningRate();
                 List<int[]> micro = step.microBatches();
                 long stepTokens = 0;
@@ -90,9 +97,14 @@ public final class DeviceSftTrainer {
                 last = row;
                 epoch = step.epoch();
                 if (progress != null) progress.update(step.number() + 1, String.format(Locale.ROOT, "loss %.4f", loss));
+                int stepsDone = step.number() + 1;
+                if (o.saveSteps() > 0 && stepsDone % o.saveSteps() == 0 && stepsDone < total) {
+                    optimizer.save(workDir, fingerprint, new TrainingCheckpoint.State(stepsDone, lossSum, new double[0]));
+                }
             }
             device.downloadInto(model);
+            if (o.saveSteps() > 0) TrainingCheckpoint.delete(workDir);
+            return new SftTrainer.Result(model, new TrainingSummary(total, epoch, lossSum / total, last, (System.nanoTime() - start) / 1e9));
         }
-        return new SftTrainer.Result(model, new TrainingSummary(total, epoch, lossSum / total, last, (System.nanoTime() - start) / 1e9));
     }
 }

@@ -1,6 +1,7 @@
 package dev.selfee.spa.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.selfee.engine.autograd.Parameter;
@@ -66,6 +67,57 @@ final class DeviceTrainerParity {
         DeviceSftTrainer.train(dev, examples, training(), work.resolve("dev"), got::add, null, be);
         assertRowsMatch(want, got, tolerance, be.name() + " sft");
         assertWeightsMatch(cpu, dev, tolerance, be.name() + " sft");
+    }
+
+    /** Stops a run when the given step's metrics arrive, as a kill would. */
+    static final class Kill extends RuntimeException {}
+
+    static MetricsSink killingAt(List<Map<String, Object>> rows, int step) {
+        return m -> {
+            rows.add(m);
+            if ((int) m.get("step") == step) throw new Kill();
+        };
+    }
+
+    /**
+     * A device DPO run (SPA, so the threshold window is saved too) killed after its step-2
+     * checkpoint and run again ends bit-identically to an uninterrupted device run; with
+     * {@code fromCpu}, the killed run is the CPU trainer's and the device resumes its checkpoint,
+     * ending within {@code tolerance} of the uninterrupted CPU run.
+     */
+    static void assertResumes(Backend be, Path work, boolean fromCpu, double tolerance) {
+        List<TokenizedPair> pairs = TrainFixtures.randomPairs(8, VOCAB, 24);
+        TrainingOptions t = training().withGradientAccumulationSteps(1).withMaxSteps(4).withSaveSteps(2);
+        DpoOptions o = DpoOptions.defaults().withTraining(t).withLoss(PreferenceLoss.Type.SPA).withSpa(0.1, 0.25, 0).withBeta(0.5);
+        ReferenceLogps ref = ReferenceLogps.cached(TrainFixtures.tinyModel(VOCAB, 3), pairs, 2, work.resolve("ref.jsonl"), null);
+        LlamaModel whole = TrainFixtures.tinyModel(VOCAB, 4);
+        List<Map<String, Object>> want = new ArrayList<>(), got = new ArrayList<>();
+        if (fromCpu) {
+            DpoTrainer.train(whole, ref, null, pairs, o, work.resolve("whole"), want::add, null);
+        } else {
+            DeviceDpoTrainer.train(whole, ref, pairs, o, work.resolve("whole"), want::add, null, be);
+        }
+        Path dir = work.resolve("killed");
+        List<Map<String, Object>> before = new ArrayList<>();
+        org.junit.jupiter.api.Assertions.assertThrows(Kill.class, () -> {
+            if (fromCpu) {
+                DpoTrainer.train(TrainFixtures.tinyModel(VOCAB, 4), ref, null, pairs, o, dir, killingAt(before, 3), null);
+            } else {
+                DeviceDpoTrainer.train(TrainFixtures.tinyModel(VOCAB, 4), ref, pairs, o, dir, killingAt(before, 3), null, be);
+            }
+        });
+        assertTrue(java.nio.file.Files.isDirectory(dir.resolve(TrainingCheckpoint.DIR)), "a checkpoint after step 2");
+        LlamaModel resumed = TrainFixtures.tinyModel(VOCAB, 4);
+        DeviceDpoTrainer.train(resumed, ref, pairs, o, dir, got::add, null, be);
+        assertEquals(2, got.size(), "the resumed run takes steps 3 and 4 only");
+        assertFalse(java.nio.file.Files.exists(dir.resolve(TrainingCheckpoint.DIR)), "a finished run removes its checkpoint");
+        if (tolerance == 0) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(TrainFixtures.weights(whole), TrainFixtures.weights(resumed), be.name() + ": resumed weights");
+            assertEquals(want.subList(2, 4), got, be.name() + ": the resumed steps' metrics");
+        } else {
+            assertRowsMatch(want.subList(2, 4), got, tolerance, be.name() + " resuming a cpu checkpoint");
+            assertWeightsMatch(whole, resumed, tolerance, be.name() + " resuming a cpu checkpoint");
+        }
     }
 
     /** Every metric of every step: |Δ| ≤ tolerance · max(1, |want|). */

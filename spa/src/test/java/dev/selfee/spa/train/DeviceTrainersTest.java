@@ -42,6 +42,16 @@ class DeviceTrainersTest {
     }
 
     @Test
+    void aKilledRunResumesBitIdentically() {
+        DeviceTrainerParity.assertResumes(cpu, work, false, 0);
+    }
+
+    @Test
+    void aCpuTrainersCheckpointResumesOnTheDevice() {
+        DeviceTrainerParity.assertResumes(cpu, work, true, 1e-4);
+    }
+
+    @Test
     void unsupportedFeaturesAreRefusedClearly() {
         List<TokenizedPair> pairs = TrainFixtures.randomPairs(4, DeviceTrainerParity.VOCAB, 1);
         ReferenceLogps ref = new ReferenceLogps(new float[4], new float[4]);
@@ -50,8 +60,6 @@ class DeviceTrainersTest {
         String[] messages = {
             assertThrows(UnsupportedOperationException.class, () -> DeviceDpoTrainer.train(model, ref, pairs,
                     dpo.withLoss(PreferenceLoss.Type.SPA).withSpa(0.1, 0.2, 0.5), work, null, null, cpu)).getMessage(),
-            assertThrows(UnsupportedOperationException.class, () -> DeviceDpoTrainer.train(model, ref, pairs,
-                    dpo.withTraining(DeviceTrainerParity.training().withSaveSteps(1)), work, null, null, cpu)).getMessage(),
             assertThrows(UnsupportedOperationException.class, () -> DeviceSftTrainer.train(model, TrainFixtures.randomExamples(4, DeviceTrainerParity.VOCAB, 1),
                     DeviceTrainerParity.training().withOptimizer(TrainingOptions.OptimizerType.SGD, 0), work, null, null, cpu)).getMessage()};
         for (String m : messages) assertTrue(m.contains("--backend cpu") && m.contains("not supported on the cpu backend"), m);

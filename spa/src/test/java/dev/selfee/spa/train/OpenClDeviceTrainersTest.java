@@ -46,6 +46,11 @@ class OpenClDeviceTrainersTest {
     }
 
     @Test
+    void aKilledRunResumesBitIdentically() {
+        DeviceTrainerParity.assertResumes(openCl(), work, false, 0);
+    }
+
+    @Test
     void sft() {
         DeviceTrainerParity.assertSftMatches(openCl(), work, 1e-4);
     }

@@ -416,12 +416,7 @@ public final class DeviceLlama implements AutoCloseable {
      */
     public void adamw(double lr, double beta1, double beta2, double epsilon, double weightDecay, Predicate<String> exempt, long step) {
         checkOpen();
-        if (m == null) {
-            m = be.allocate(arenaFloats);
-            v = be.allocate(arenaFloats);
-            be.fill(m, 0f, (int) arenaFloats);
-            be.fill(v, 0f, (int) arenaFloats);
-        }
+        allocateMoments();
         int i = 0;
         while (i < order.size()) {
             boolean free = exempt.test(order.get(i));
@@ -435,6 +430,39 @@ public final class DeviceLlama implements AutoCloseable {
             be.adamw(params.slice(start, n), grads.slice(start, n), m.slice(start, n), v.slice(start, n), n,
                     (float) lr, (float) beta1, (float) beta2, (float) epsilon, free ? 0f : (float) weightDecay, step);
         }
+    }
+
+    private void allocateMoments() {
+        if (m != null) return;
+        m = be.allocate(arenaFloats);
+        v = be.allocate(arenaFloats);
+        be.fill(m, 0f, (int) arenaFloats);
+        be.fill(v, 0f, (int) arenaFloats);
+    }
+
+    /** One parameter's AdamW moments read back, {first, second} (zeros before the first step): for checkpoints. */
+    public float[][] adamMoments(String name) {
+        long[] s = span(name);
+        allocateMoments();
+        return new float[][] {m.slice(s[0], s[1]).read(), v.slice(s[0], s[1]).read()};
+    }
+
+    /** Writes one parameter's AdamW moments (restoring a checkpoint). */
+    public void setAdamMoments(String name, float[] first, float[] second) {
+        long[] s = span(name);
+        if (first.length != s[1] || second.length != s[1]) {
+            throw new IllegalArgumentException("device model: parameter " + name + " has " + s[1] + " values but its moments " + first.length + " and " + second.length);
+        }
+        allocateMoments();
+        m.write(s[0], first, 0, first.length);
+        v.write(s[0], second, 0, second.length);
+    }
+
+    private long[] span(String name) {
+        checkOpen();
+        long[] s = span.get(name);
+        if (s == null) throw new IllegalArgumentException("device model has no parameter '" + name + "'");
+        return s;
     }
 
     /** Waits for the device's queued work (for timing). */
