@@ -39,7 +39,7 @@ import picocli.CommandLine.Option;
                 "policy with its adapters disabled (unless --ref); OUT holds the merged",
                 "model and OUT/adapter/ the adapter in PEFT's format.",
                 "--backend opencl trains the policy on the device (the reference's log-probs are",
-                "scored there too; no LoRA, SGD or --spa-lambda > 0 there)."})
+                "scored there too; no LoRA or SGD there)."})
 public final class DpoCommand implements Runnable {
     @Option(names = "--model", required = true, description = "the policy's starting model directory") Path model;
     @Option(names = "--ref", description = "reference model directory (default: --model)") Path ref;
@@ -93,7 +93,7 @@ public final class DpoCommand implements Runnable {
         try (MetricsFile metrics = new MetricsFile(partial.resolve("metrics.jsonl"))) {
             Progress progress = Progress.onStderr("dpo " + loss, new TrainingPlan(encoded.items().size(), training).totalSteps());
             result = device == null ? DpoTrainer.train(policy, refLogps, reference, encoded.items(), options, partial, metrics, progress)
-                    : DeviceDpoTrainer.train(policy, refLogps, encoded.items(), options, partial, metrics, progress, device);
+                    : DeviceDpoTrainer.train(policy, refLogps, reference, encoded.items(), options, partial, metrics, progress, device);
         }
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("train", result.summary());

@@ -24,21 +24,28 @@ import java.util.OptionalDouble;
  *
  * Checkpoints ({@code saveSteps}) are the CPU trainer's, so a run resumes on either backend.
  *
- * <p>Not on a device (each refused with a message pointing to {@code --backend cpu}): LoRA, SGD,
- * and SPA with DND (λ &gt; 0, which needs the reference model's logits during training).
+ * For SPA with DND (λ &gt; 0) the reference model is uploaded too (without gradients) and the
+ * extrapolated log-probs are formed on the device ({@link DeviceLlama#extrapolatedLogProbs}).
+ *
+ * <p>Not on a device (each refused with a message pointing to {@code --backend cpu}): LoRA and SGD.
  */
 public final class DeviceDpoTrainer {
     private final DeviceLlama device;
-    private final LlamaModel policy;
+    /** The reference on the device, for SPA's DND (λ &gt; 0); else null. */
+    private final DeviceLlama referenceDevice;
+    private final LlamaModel policy, referenceModel;
     private final ReferenceLogps ref;
     private final List<TokenizedPair> pairs;
     private final DpoOptions o;
     private final Path workDir;
     private final SpaRefinement refinement;
 
-    private DeviceDpoTrainer(DeviceLlama device, LlamaModel policy, ReferenceLogps ref, List<TokenizedPair> pairs, DpoOptions o, Path workDir) {
+    private DeviceDpoTrainer(DeviceLlama device, DeviceLlama referenceDevice, LlamaModel policy, LlamaModel referenceModel, ReferenceLogps ref,
+                             List<TokenizedPair> pairs, DpoOptions o, Path workDir) {
         this.device = device;
+        this.referenceDevice = referenceDevice;
         this.policy = policy;
+        this.referenceModel = referenceModel;
         this.ref = ref;
         this.pairs = pairs;
         this.o = o;
@@ -46,9 +53,13 @@ public final class DeviceDpoTrainer {
         this.refinement = o.loss() == PreferenceLoss.Type.SPA ? o.refinement() : null;
     }
 
-    /** Trains {@code policy} on {@code backend} with precomputed reference log-probs (by pair index); the policy ends holding the trained weights. */
-    public static DpoTrainer.Result train(LlamaModel policy, ReferenceLogps ref, List<TokenizedPair> pairs, DpoOptions options, Path workDir,
-                                          MetricsSink metrics, Progress progress, Backend backend) {
+    /**
+     * Trains {@code policy} on {@code backend} with precomputed reference log-probs (by pair index);
+     * the policy ends holding the trained weights. {@code referenceModel} may be null unless
+     * {@link DpoOptions#needsReferenceModel()} (SPA with DND): it is then uploaded too, frozen.
+     */
+    public static DpoTrainer.Result train(LlamaModel policy, ReferenceLogps ref, LlamaModel referenceModel, List<TokenizedPair> pairs, DpoOptions options,
+                                          Path workDir, MetricsSink metrics, Progress progress, Backend backend) {
         DpoTrainer.requireNonEmpty(pairs);
         DpoTrainer.checkVocab(policy, pairs);
         if (ref.chosen().length != pairs.size() || ref.rejected().length != pairs.size()) {
@@ -58,8 +69,18 @@ public final class DeviceDpoTrainer {
             if (pairs.get(i).index() != i) throw new IllegalArgumentException("pair at position " + i + " has index " + pairs.get(i).index() + "; indices must be 0..n-1 in order");
         }
         requireSupported(options, policy.lora() != null, backend);
-        try (DeviceLlama device = DeviceLlama.upload(policy, backend)) {
-            return new DeviceDpoTrainer(device, policy, ref, pairs, options, workDir).run(metrics == null ? MetricsSink.NONE : metrics, progress);
+        if (options.needsReferenceModel()) {
+            if (referenceModel == null) throw new IllegalArgumentException("the SPA loss with lambda > 0 needs the reference model itself (DND extrapolates its logits)");
+            if (referenceModel == policy) throw new IllegalArgumentException("the reference model must be a separate copy: the policy changes during training");
+            if (referenceModel.config().vocabSize() != policy.config().vocabSize()) {
+                throw new IllegalArgumentException("the reference model (vocab " + referenceModel.config().vocabSize() + ") and the policy (vocab "
+                        + policy.config().vocabSize() + ") must share a vocabulary");
+            }
+        }
+        LlamaModel refModel = options.needsReferenceModel() ? referenceModel : null;
+        try (DeviceLlama device = DeviceLlama.upload(policy, backend);
+             DeviceLlama refDevice = refModel == null ? null : DeviceLlama.uploadFrozen(refModel, backend)) {
+            return new DeviceDpoTrainer(device, refDevice, policy, refModel, ref, pairs, options, workDir).run(metrics == null ? MetricsSink.NONE : metrics, progress);
         }
     }
 
@@ -68,10 +89,6 @@ public final class DeviceDpoTrainer {
      * ask for what a device does not run; commands call it before any work.
      */
     public static void requireSupported(DpoOptions options, boolean lora, Backend backend) {
-        if (options.needsReferenceModel()) {
-            throw new UnsupportedOperationException("SPA with DND (--spa-lambda > 0) is not supported on the " + backend.name()
-                    + " backend; use --spa-lambda 0 or --backend cpu");
-        }
         DeviceSftTrainer.requireSupported(options.training(), lora, backend);
     }
 
@@ -134,7 +151,7 @@ public final class DeviceDpoTrainer {
         java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 * ref.chosen().length);
         for (int i = 0; i < ref.chosen().length; i++) b.putFloat(ref.chosen()[i]).putFloat(ref.rejected()[i]);
         return TrainingCheckpoint.fingerprint("dpo", o.toString(), ReferenceLogps.dataHash(pairs), ReferenceLogps.modelHash(policy),
-                java.util.HexFormat.of().formatHex(b.array()), "", "");
+                java.util.HexFormat.of().formatHex(b.array()), referenceModel == null ? "" : ReferenceLogps.modelHash(referenceModel), "");
     }
 
     /** Forward on the device, the loss on the host, the backward on the device; adds the micro-batch's metrics to {@code avg}. */
@@ -149,13 +166,19 @@ public final class DeviceDpoTrainer {
             prompts.add(pairs.get(i).prompt());
             completions.add(pairs.get(i).rejected());
         }
-        float[] lp = device.sequenceLogProbs(SequenceBatch.of(prompts, completions));
+        SequenceBatch batch = SequenceBatch.of(prompts, completions);
+        float[] lp = device.sequenceLogProbs(batch);
 
         SpaRefinement.Decision decision = null;
         double[] margins = null;
-        if (refinement != null) { // λ = 0: the policy's own log-probs are DND's
+        if (refinement != null) { // DND: λ = 0 uses the policy's own log-probs, else the extrapolation against the reference
+            float[] g = lp;
+            if (referenceDevice != null) {
+                referenceDevice.sequenceLogProbs(batch);
+                g = device.extrapolatedLogProbs(referenceDevice, o.spaLambda());
+            }
             margins = new double[b];
-            for (int k = 0; k < b; k++) margins[k] = refinement.margin(lp[k], lp[b + k], ref.chosen()[idx[k]], ref.rejected()[idx[k]]);
+            for (int k = 0; k < b; k++) margins[k] = refinement.margin(g[k], g[b + k], ref.chosen()[idx[k]], ref.rejected()[idx[k]]);
             decision = refinement.decide(margins, step.number(), total);
         }
 

@@ -30,16 +30,21 @@ final class DeviceTrainerParity {
                 .withMaxGradNorm(1.0).withSeed(7);
     }
 
-    /** DPO with {@code loss} (SPA: λ = 0, the only form a device runs) on 8 random pairs. */
-    static void assertDpoMatches(Backend be, PreferenceLoss.Type loss, Path work, double tolerance) {
+    /** DPO with {@code loss} on 8 random pairs (SPA: with DND's extrapolation {@code lambda}, the reference model running beside the policy when it is > 0). */
+    static void assertDpoMatches(Backend be, PreferenceLoss.Type loss, double lambda, Path work, double tolerance) {
         List<TokenizedPair> pairs = TrainFixtures.randomPairs(8, VOCAB, 21);
         DpoOptions o = DpoOptions.defaults().withTraining(training()).withLoss(loss).withBeta(0.5);
-        if (loss == PreferenceLoss.Type.SPA) o = o.withSpa(0.1, 0.25, 0);
-        ReferenceLogps ref = ReferenceLogps.cached(TrainFixtures.tinyModel(VOCAB, 3), pairs, 2, work.resolve("ref.jsonl"), null);
+        if (loss == PreferenceLoss.Type.SPA) o = o.withSpa(0.1, 0.25, lambda);
+        LlamaModel reference = TrainFixtures.tinyModel(VOCAB, 3);
+        ReferenceLogps ref = ReferenceLogps.cached(reference, pairs, 2, work.resolve("ref.jsonl"), null);
         LlamaModel cpu = TrainFixtures.tinyModel(VOCAB, 4), dev = TrainFixtures.tinyModel(VOCAB, 4);
         List<Map<String, Object>> want = new ArrayList<>(), got = new ArrayList<>();
-        DpoTrainer.train(cpu, ref, null, pairs, o, work.resolve("cpu"), want::add, null);
-        DeviceDpoTrainer.train(dev, ref, pairs, o, work.resolve("dev"), got::add, null, be);
+        LlamaModel refModel = o.needsReferenceModel() ? reference : null;
+        DpoTrainer.train(cpu, ref, refModel, pairs, o, work.resolve("cpu"), want::add, null);
+        DeviceDpoTrainer.train(dev, ref, refModel, pairs, o, work.resolve("dev"), got::add, null, be);
+        if (lambda > 0) {
+            assertPairLogsMatch(work.resolve("cpu").resolve(DpoTrainer.PAIRS_FILE), work.resolve("dev").resolve(DpoTrainer.PAIRS_FILE), tolerance);
+        }
         assertRowsMatch(want, got, tolerance, be.name() + " dpo " + loss);
         assertWeightsMatch(cpu, dev, tolerance, be.name() + " dpo " + loss);
     }
@@ -57,6 +62,26 @@ final class DeviceTrainerParity {
         }
         ReferenceLogps again = ReferenceLogps.cached(ref, pairs, 2, file, null);
         assertTrue(java.util.Arrays.equals(got.chosen(), again.chosen()), "the CPU path reads the device's cache");
+    }
+
+    /** SPA's per-pair log: the same pairs, steps and confidence flags, margins and thresholds within {@code tolerance}. */
+    static void assertPairLogsMatch(Path want, Path got, double tolerance) {
+        try {
+            var json = new com.fasterxml.jackson.databind.ObjectMapper();
+            List<String> w = java.nio.file.Files.readAllLines(want), g = java.nio.file.Files.readAllLines(got);
+            assertEquals(w.size(), g.size(), "pairs logged");
+            for (int i = 0; i < w.size(); i++) {
+                var a = json.readTree(w.get(i));
+                var b = json.readTree(g.get(i));
+                for (String k : List.of("index", "step", "confident", "alpha")) assertEquals(a.get(k), b.get(k), k + " of logged pair " + i);
+                for (String k : List.of("margin", "threshold")) {
+                    double x = a.get(k).asDouble(), y = b.get(k).asDouble();
+                    assertEquals(x, y, tolerance * Math.max(1, Math.abs(x)), k + " of logged pair " + i);
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     static void assertSftMatches(Backend be, Path work, double tolerance) {
@@ -95,7 +120,7 @@ final class DeviceTrainerParity {
         if (fromCpu) {
             DpoTrainer.train(whole, ref, null, pairs, o, work.resolve("whole"), want::add, null);
         } else {
-            DeviceDpoTrainer.train(whole, ref, pairs, o, work.resolve("whole"), want::add, null, be);
+            DeviceDpoTrainer.train(whole, ref, null, pairs, o, work.resolve("whole"), want::add, null, be);
         }
         Path dir = work.resolve("killed");
         List<Map<String, Object>> before = new ArrayList<>();
@@ -103,12 +128,12 @@ final class DeviceTrainerParity {
             if (fromCpu) {
                 DpoTrainer.train(TrainFixtures.tinyModel(VOCAB, 4), ref, null, pairs, o, dir, killingAt(before, 3), null);
             } else {
-                DeviceDpoTrainer.train(TrainFixtures.tinyModel(VOCAB, 4), ref, pairs, o, dir, killingAt(before, 3), null, be);
+                DeviceDpoTrainer.train(TrainFixtures.tinyModel(VOCAB, 4), ref, null, pairs, o, dir, killingAt(before, 3), null, be);
             }
         });
         assertTrue(java.nio.file.Files.isDirectory(dir.resolve(TrainingCheckpoint.DIR)), "a checkpoint after step 2");
         LlamaModel resumed = TrainFixtures.tinyModel(VOCAB, 4);
-        DeviceDpoTrainer.train(resumed, ref, pairs, o, dir, got::add, null, be);
+        DeviceDpoTrainer.train(resumed, ref, null, pairs, o, dir, got::add, null, be);
         assertEquals(2, got.size(), "the resumed run takes steps 3 and 4 only");
         assertFalse(java.nio.file.Files.exists(dir.resolve(TrainingCheckpoint.DIR)), "a finished run removes its checkpoint");
         if (tolerance == 0) {

@@ -23,12 +23,17 @@ class DeviceTrainersTest {
 
     @Test
     void sigmoidDpo() {
-        DeviceTrainerParity.assertDpoMatches(cpu, PreferenceLoss.Type.SIGMOID, work, 1e-4);
+        DeviceTrainerParity.assertDpoMatches(cpu, PreferenceLoss.Type.SIGMOID, 0, work, 1e-4);
     }
 
     @Test
     void spaWithoutExtrapolation() {
-        DeviceTrainerParity.assertDpoMatches(cpu, PreferenceLoss.Type.SPA, work, 1e-4);
+        DeviceTrainerParity.assertDpoMatches(cpu, PreferenceLoss.Type.SPA, 0, work, 1e-4);
+    }
+
+    @Test
+    void spaWithDndRunsTheReferenceBesideThePolicy() {
+        DeviceTrainerParity.assertDpoMatches(cpu, PreferenceLoss.Type.SPA, 0.5, work, 1e-4);
     }
 
     @Test
@@ -56,10 +61,11 @@ class DeviceTrainersTest {
         List<TokenizedPair> pairs = TrainFixtures.randomPairs(4, DeviceTrainerParity.VOCAB, 1);
         ReferenceLogps ref = new ReferenceLogps(new float[4], new float[4]);
         var model = TrainFixtures.tinyModel(DeviceTrainerParity.VOCAB, 1);
+        var withLora = TrainFixtures.tinyModel(DeviceTrainerParity.VOCAB, 1);
+        withLora.attachLora(dev.selfee.engine.model.LoraConfig.of(2, 4, "q_proj,v_proj"), 0);
         DpoOptions dpo = DpoOptions.defaults().withTraining(DeviceTrainerParity.training());
         String[] messages = {
-            assertThrows(UnsupportedOperationException.class, () -> DeviceDpoTrainer.train(model, ref, pairs,
-                    dpo.withLoss(PreferenceLoss.Type.SPA).withSpa(0.1, 0.2, 0.5), work, null, null, cpu)).getMessage(),
+            assertThrows(UnsupportedOperationException.class, () -> DeviceDpoTrainer.train(withLora, ref, null, pairs, dpo, work, null, null, cpu)).getMessage(),
             assertThrows(UnsupportedOperationException.class, () -> DeviceSftTrainer.train(model, TrainFixtures.randomExamples(4, DeviceTrainerParity.VOCAB, 1),
                     DeviceTrainerParity.training().withOptimizer(TrainingOptions.OptimizerType.SGD, 0), work, null, null, cpu)).getMessage()};
         for (String m : messages) assertTrue(m.contains("--backend cpu") && m.contains("not supported on the cpu backend"), m);

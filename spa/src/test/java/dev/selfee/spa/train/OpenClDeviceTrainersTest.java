@@ -32,12 +32,17 @@ class OpenClDeviceTrainersTest {
 
     @Test
     void sigmoidDpo() {
-        DeviceTrainerParity.assertDpoMatches(openCl(), PreferenceLoss.Type.SIGMOID, work, 1e-4);
+        DeviceTrainerParity.assertDpoMatches(openCl(), PreferenceLoss.Type.SIGMOID, 0, work, 1e-4);
     }
 
     @Test
     void spaWithoutExtrapolation() {
-        DeviceTrainerParity.assertDpoMatches(openCl(), PreferenceLoss.Type.SPA, work, 1e-4);
+        DeviceTrainerParity.assertDpoMatches(openCl(), PreferenceLoss.Type.SPA, 0, work, 1e-4);
+    }
+
+    @Test
+    void spaWithDndRunsTheReferenceBesideThePolicy() {
+        DeviceTrainerParity.assertDpoMatches(openCl(), PreferenceLoss.Type.SPA, 0.5, work, 1e-4);
     }
 
     @Test

@@ -60,7 +60,7 @@ public final class DeviceLlama implements AutoCloseable {
     private Pass pass;
     private boolean closed;
 
-    private DeviceLlama(Backend be, LlamaModel model) {
+    private DeviceLlama(Backend be, LlamaModel model, boolean trainable) {
         this.be = be;
         this.c = model.config();
         hidden = c.hiddenSize();
@@ -84,17 +84,17 @@ public final class DeviceLlama implements AutoCloseable {
             throw new IllegalArgumentException("device model: " + at + " parameters do not fit one device arena (at most " + Integer.MAX_VALUE + " floats)");
         }
         params = be.allocate(arenaFloats);
-        grads = be.allocate(arenaFloats);
-        normPartials = be.allocate(arenaFloats / NORM_BLOCK);
+        grads = trainable ? be.allocate(arenaFloats) : null;
+        normPartials = trainable ? be.allocate(arenaFloats / NORM_BLOCK) : null;
         be.fill(params, 0f, (int) arenaFloats);
         for (String name : order) {
             long[] s = span.get(name);
             param.put(name, params.slice(s[0], s[1]));
-            grad.put(name, grads.slice(s[0], s[1]));
+            if (trainable) grad.put(name, grads.slice(s[0], s[1]));
         }
         invFreq = be.upload(inverseFrequencies(c));
         writeWeights(model);
-        zeroGrad();
+        if (trainable) zeroGrad();
     }
 
     /**
@@ -106,7 +106,28 @@ public final class DeviceLlama implements AutoCloseable {
             throw new UnsupportedOperationException("LoRA adapters are not supported on the " + backend.name()
                     + " backend; use --backend cpu");
         }
-        return new DeviceLlama(backend, model);
+        return new DeviceLlama(backend, model, true);
+    }
+
+    /**
+     * Uploads {@code model} for inference only (a DPO reference, generation): no gradient arena, no
+     * backward buffers, so it takes about the weights' memory plus the activations.
+     */
+    public static DeviceLlama uploadFrozen(LlamaModel model, Backend backend) {
+        if (model.lora() != null) {
+            throw new UnsupportedOperationException("LoRA adapters are not supported on the " + backend.name() + " backend; use --backend cpu");
+        }
+        return new DeviceLlama(backend, model, false);
+    }
+
+    /** Whether it holds gradients (uploaded with {@link #upload}) and so can train. */
+    public boolean trainable() {
+        return grads != null;
+    }
+
+    private void requireTrainable(String op) {
+        checkOpen();
+        if (grads == null) throw new IllegalStateException("device model: " + op + " needs a trainable model (upload, not uploadFrozen)");
     }
 
     public Backend backend() {
@@ -148,6 +169,7 @@ public final class DeviceLlama implements AutoCloseable {
 
     /** One parameter's accumulated gradient, read back. */
     public float[] gradient(String name) {
+        requireTrainable("gradient");
         return buffer(grad, name).read();
     }
 
@@ -195,6 +217,37 @@ public final class DeviceLlama implements AutoCloseable {
         forward(pass);
         float[] out = new float[b.batch()];
         ws.sums.read(0, out, 0, b.batch());
+        return out;
+    }
+
+    /**
+     * SPA's decoupled noise detection on the device: after this model (the policy) and
+     * {@code reference} (same backend and vocabulary) have both run {@link #sequenceLogProbs} on the
+     * same batch, the summed log-probs [batch] of each row's targets under the extrapolated logits
+     * {@code (1 + λ)·logits − λ·reference logits}. The reference's logits are overwritten; this
+     * model's activations are untouched, so its backward still follows.
+     */
+    public float[] extrapolatedLogProbs(DeviceLlama reference, double lambda) {
+        checkOpen();
+        reference.checkOpen();
+        Pass p = pass;
+        if (p == null || !p.equals(reference.pass)) {
+            throw new IllegalStateException("extrapolated log-probs: the policy and the reference must both have just scored the same batch");
+        }
+        if (reference.be != be || reference.vocab != vocab) {
+            throw new IllegalArgumentException("extrapolated log-probs: the reference must be on the same backend with the same vocabulary");
+        }
+        int n = p.rows * vocab;
+        DeviceBuffer g = reference.ws.logits;
+        float keep = (float) (1 + lambda);
+        be.scale(g, (float) (-lambda / keep), g, n); // g = ((-λ/(1+λ))·ref + policy)·(1+λ)
+        be.add(g, ws.logits, g, n);
+        be.scale(g, keep, g, n);
+        reference.pass = null; // its logits are gone
+        be.logSoftmaxGather(g, ws.targets, ws.weights, reference.ws.lseRows, reference.ws.picked, p.rows, vocab);
+        be.rowSums(reference.ws.picked, reference.ws.sums, p.batch, p.seq);
+        float[] out = new float[p.batch];
+        reference.ws.sums.read(0, out, 0, p.batch);
         return out;
     }
 
@@ -323,7 +376,7 @@ public final class DeviceLlama implements AutoCloseable {
      * {@code dLogProbs[b]} = d loss / d (row b's summed log-prob). Gradients accumulate until {@link #zeroGrad}.
      */
     public void backward(float[] dLogProbs) {
-        checkOpen();
+        requireTrainable("backward");
         Pass p = pass;
         if (p == null) throw new IllegalStateException("device model: backward needs a forward (sequenceLogProbs) first");
         if (dLogProbs.length != p.batch) throw new IllegalArgumentException("device model: " + dLogProbs.length + " gradients for a batch of " + p.batch);
@@ -389,19 +442,19 @@ public final class DeviceLlama implements AutoCloseable {
 
     /** Sets every gradient to zero. */
     public void zeroGrad() {
-        checkOpen();
+        requireTrainable("zeroGrad");
         be.fill(grads, 0f, (int) arenaFloats);
     }
 
     /** Multiplies every gradient by {@code factor} (averaging accumulated micro-batches, clipping). */
     public void scaleGradients(float factor) {
-        checkOpen();
+        requireTrainable("scaleGradients");
         be.scale(grads, factor, grads, (int) arenaFloats);
     }
 
     /** The global L2 norm of the gradients, as {@link dev.selfee.engine.optim.GradNorm#total}: block sums on the device, added in double. */
     public double gradientNorm() {
-        checkOpen();
+        requireTrainable("gradientNorm");
         int blocks = (int) (arenaFloats / NORM_BLOCK);
         be.rowSumsOfSquares(grads, normPartials, blocks, NORM_BLOCK);
         double sum = 0;
@@ -415,7 +468,7 @@ public final class DeviceLlama implements AutoCloseable {
      * One launch per run of parameters sharing a decay (two with HF's rule of exempting norms and biases).
      */
     public void adamw(double lr, double beta1, double beta2, double epsilon, double weightDecay, Predicate<String> exempt, long step) {
-        checkOpen();
+        requireTrainable("adamw");
         allocateMoments();
         int i = 0;
         while (i < order.size()) {
@@ -442,6 +495,7 @@ public final class DeviceLlama implements AutoCloseable {
 
     /** One parameter's AdamW moments read back, {first, second} (zeros before the first step): for checkpoints. */
     public float[][] adamMoments(String name) {
+        requireTrainable("adamMoments");
         long[] s = span(name);
         allocateMoments();
         return new float[][] {m.slice(s[0], s[1]).read(), v.slice(s[0], s[1]).read()};
@@ -449,6 +503,7 @@ public final class DeviceLlama implements AutoCloseable {
 
     /** Writes one parameter's AdamW moments (restoring a checkpoint). */
     public void setAdamMoments(String name, float[] first, float[] second) {
+        requireTrainable("setAdamMoments");
         long[] s = span(name);
         if (first.length != s[1] || second.length != s[1]) {
             throw new IllegalArgumentException("device model: parameter " + name + " has " + s[1] + " values but its moments " + first.length + " and " + second.length);
@@ -531,21 +586,22 @@ public final class DeviceLlama implements AutoCloseable {
             lseRows = alloc(r);
             picked = alloc(r);
             sums = alloc(batch);
-            dPicked = alloc(batch);
-            dlogits = alloc(r * vocab);
-            dxf = alloc(r * hidden);
-            dh = alloc(r * hidden);
-            dx = alloc(r * hidden);
-            tmp = alloc(r * hidden);
-            dact = alloc(r * inter);
-            dgate = alloc(r * inter);
-            dup = alloc(r * inter);
-            dattn = alloc(r * qw);
-            dq = alloc(r * qw);
-            dk = alloc(r * kw);
-            dv = alloc(r * kw);
-            dqPre = alloc(r * qw);
-            dkPre = alloc(r * kw);
+            dxf = alloc(r * hidden); // also the decoder's gather of last positions
+            boolean train = trainable();
+            dPicked = train ? alloc(batch) : null;
+            dlogits = train ? alloc(r * vocab) : null;
+            dh = train ? alloc(r * hidden) : null;
+            dx = train ? alloc(r * hidden) : null;
+            tmp = train ? alloc(r * hidden) : null;
+            dact = train ? alloc(r * inter) : null;
+            dgate = train ? alloc(r * inter) : null;
+            dup = train ? alloc(r * inter) : null;
+            dattn = train ? alloc(r * qw) : null;
+            dq = train ? alloc(r * qw) : null;
+            dk = train ? alloc(r * kw) : null;
+            dv = train ? alloc(r * kw) : null;
+            dqPre = train ? alloc(r * qw) : null;
+            dkPre = train ? alloc(r * kw) : null;
         }
 
         private DeviceBuffer alloc(long floats) {

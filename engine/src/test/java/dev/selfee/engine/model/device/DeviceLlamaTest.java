@@ -1,5 +1,7 @@
 package dev.selfee.engine.model.device;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -42,6 +44,18 @@ class DeviceLlamaTest {
         m.attachLora(LoraConfig.of(2, 4, "q_proj,v_proj"), 0);
         var e = assertThrows(UnsupportedOperationException.class, () -> DeviceLlama.upload(m, cpu));
         assertTrue(e.getMessage().contains("LoRA") && e.getMessage().contains("--backend cpu"), e.getMessage());
+    }
+
+    @Test
+    void aFrozenUploadScoresTheSameAndHasNoGradients() {
+        LlamaModel m = DeviceLlamaParity.model(DeviceLlamaParity.qwen2Windowed(), 2);
+        var b = DeviceLlamaParity.batch(m.config().vocabSize(), 1);
+        try (DeviceLlama trained = DeviceLlama.upload(m, cpu); DeviceLlama frozen = DeviceLlama.uploadFrozen(m, cpu)) {
+            assertArrayEquals(trained.sequenceLogProbs(b), frozen.sequenceLogProbs(b));
+            assertFalse(frozen.trainable());
+            var e = assertThrows(IllegalStateException.class, () -> frozen.backward(new float[3]));
+            assertTrue(e.getMessage().contains("trainable"), e.getMessage());
+        }
     }
 
     @Test
