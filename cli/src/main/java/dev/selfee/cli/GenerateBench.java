@@ -41,7 +41,7 @@ final class GenerateBench implements Runnable {
         SamplingOptions greedy = SamplingOptions.greedy(maxNewTokens);
         Backend be = backendFlags.offload();
         double[] times = new double[runs];
-        try (DeviceLlama d = be == null ? null : DeviceLlama.upload(m, be)) {
+        try (DeviceLlama d = be == null ? null : DeviceLlama.uploadFrozen(m, be)) {
             Runnable generate = d == null ? () -> Generator.generate(m, prompts, greedy) : () -> DeviceGenerator.generate(d, prompts, greedy, 0);
             generate.run(); // warm-up
             for (int i = 0; i < runs; i++) {

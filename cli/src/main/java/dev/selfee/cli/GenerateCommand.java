@@ -55,7 +55,7 @@ public final class GenerateCommand implements Runnable {
         List<int[]> responses = new ArrayList<>();
         Progress progress = Progress.onStderr("generate", rows.size());
         Backend be = backendFlags.offload();
-        try (DeviceLlama d = be == null ? null : DeviceLlama.upload(m, be)) {
+        try (DeviceLlama d = be == null ? null : DeviceLlama.uploadFrozen(m, be)) {
             for (int s = 0; s < rows.size(); s += batchSize) {
                 List<int[]> batch = rows.subList(s, Math.min(rows.size(), s + batchSize));
                 for (Generator.Generation g : d == null ? Generator.generate(m, batch, options, s) : DeviceGenerator.generate(d, batch, options, s)) {

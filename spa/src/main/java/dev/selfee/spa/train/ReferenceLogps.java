@@ -103,7 +103,7 @@ public record ReferenceLogps(float[] chosen, float[] rejected) {
         if (hit != null) return hit;
         int n = pairs.size();
         float[] c = new float[n], r = new float[n];
-        try (DeviceLlama device = DeviceLlama.upload(reference, backend)) {
+        try (DeviceLlama device = DeviceLlama.uploadFrozen(reference, backend)) {
             for (int s = 0; s < n; s += batchSize) {
                 int e = Math.min(n, s + batchSize);
                 List<int[]> prompts = new ArrayList<>(), completions = new ArrayList<>();
