@@ -66,7 +66,7 @@ public final class DpoCommand implements Runnable {
             default -> throw new IllegalArgumentException("unknown --spa-threshold-form '" + spaForm + "'; expected released or paper");
         };
         TrainingOptions training = flags.options(1e-6);
-        var device = backendFlags.offload();
+        var device = backendFlags.offloadTraining(flags);
         DpoOptions options = new DpoOptions(training, beta, PreferenceLoss.Type.parse(loss), labelSmoothing, spaAlpha, spaWarmup, spaLambda,
                 spaWindow, spaQuantile, form);
         if (device != null) DeviceDpoTrainer.requireSupported(options, flags.lora() != null, device);

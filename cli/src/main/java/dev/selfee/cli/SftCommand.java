@@ -50,7 +50,7 @@ public final class SftCommand implements Runnable {
         Path tokDir = tokenizerDir != null ? tokenizerDir : model;
         Tokenizer tokenizer = TrainingOutput.tokenizer(tokDir, tokenizerDir != null);
         TrainingOptions options = flags.options(2e-5);
-        var device = backendFlags.offload();
+        var device = backendFlags.offloadTraining(flags);
         if (device != null) DeviceSftTrainer.requireSupported(options, flags.lora() != null, device);
         var examples = SftExample.read(data);
         LlamaModel m = model != null ? LlamaCheckpoint.load(model) : LlamaModel.random(LlamaConfig.read(initConfig), options.seed());
