@@ -54,8 +54,7 @@ import java.util.Map;
  * stage's randomness comes from the run seed and its iteration, so the resumed run reaches the
  * same weights as an uninterrupted one. Trainers work in {@code work/<stage>} (reference log-prob
  * cache, checkpoints every {@code save_steps}), which a restarted stage reuses. Given a
- * {@link Backend}, generation and DPO (with the reference's log-probs) run on that device; the
- * judge's scoring stays on the CPU.
+ * {@link Backend}, generation, judging and DPO (with the reference's log-probs) run on that device.
  */
 public final class SpaLoop {
     public static final String CONFIG_FILE = "config.json";
@@ -68,7 +67,7 @@ public final class SpaLoop {
     private final Path tokenizerDir;
     private final ExampleEncoder encoder;
     private final PrintStream log;
-    /** Where generation and training run: null for the CPU engine, else a device (judging stays on the CPU). */
+    /** Where generation, judging and training run: null for the CPU engine, else a device. */
     private final Backend backend;
 
     private SpaLoop(SpaConfig config, Path runDir, PrintStream log, Backend backend) {
@@ -236,7 +235,7 @@ public final class SpaLoop {
             case NONE -> null;
         };
         ImplicitRewardJudge judge = new ImplicitRewardJudge(policy, reference, PairSelection.parse(config.pairSelection()), config.beta(),
-                config.generationBatchSize());
+                config.generationBatchSize(), backend);
         log.println("[it" + i + " judge] implicit reward against " + refKind.name().toLowerCase());
         GenerationsJudging.Result r = GenerationsJudging.judge(judge, run.stage("it" + i + "-generate").dir().resolve("generations.jsonl"),
                 tokenizer.eosId(), s.seed(config.seed()));

@@ -7,10 +7,10 @@ import dev.selfee.engine.Tensor;
 import dev.selfee.engine.autograd.Parameter;
 import dev.selfee.engine.backend.Backend;
 import dev.selfee.engine.io.AtomicFiles;
+import dev.selfee.engine.model.DeviceScorer;
 import dev.selfee.engine.model.LlamaModel;
 import dev.selfee.engine.model.LoraAdapters;
 import dev.selfee.engine.model.Scorer;
-import dev.selfee.engine.model.SequenceBatch;
 import dev.selfee.engine.model.device.DeviceLlama;
 import dev.selfee.spa.Progress;
 import java.io.BufferedReader;
@@ -90,8 +90,8 @@ public record ReferenceLogps(float[] chosen, float[] rejected) {
 
     /**
      * As {@link #cached(LlamaModel, List, int, Path, Progress)}, scoring on {@code backend} when it
-     * is not null: the reference is uploaded once ({@link DeviceLlama}) and scored {@code batchSize}
-     * pairs at a time, only the per-sequence sums coming back. The cache's hashes are the same.
+     * is not null: the reference is uploaded once ({@link DeviceLlama}) and scored by
+     * {@link DeviceScorer}, 2 · {@code batchSize} sequences at a time. The cache's hashes are the same.
      */
     public static ReferenceLogps cached(LlamaModel reference, List<TokenizedPair> pairs, int batchSize, Path file, Progress progress, Backend backend) {
         if (backend == null) return cached(reference, pairs, batchSize, file, progress);
@@ -102,25 +102,21 @@ public record ReferenceLogps(float[] chosen, float[] rejected) {
         ReferenceLogps hit = read(file, model, data, pairs.size());
         if (hit != null) return hit;
         int n = pairs.size();
-        float[] c = new float[n], r = new float[n];
-        try (DeviceLlama device = DeviceLlama.uploadFrozen(reference, backend)) {
-            for (int s = 0; s < n; s += batchSize) {
-                int e = Math.min(n, s + batchSize);
-                List<int[]> prompts = new ArrayList<>(), completions = new ArrayList<>();
-                for (TokenizedPair p : pairs.subList(s, e)) {
-                    prompts.add(p.prompt());
-                    completions.add(p.chosen());
-                }
-                for (TokenizedPair p : pairs.subList(s, e)) {
-                    prompts.add(p.prompt());
-                    completions.add(p.rejected());
-                }
-                float[] v = device.sequenceLogProbs(SequenceBatch.of(prompts, completions));
-                System.arraycopy(v, 0, c, s, e - s);
-                System.arraycopy(v, e - s, r, s, e - s);
-                if (progress != null) progress.update(e, null);
-            }
+        List<int[]> prompts = new ArrayList<>(2 * n), completions = new ArrayList<>(2 * n);
+        for (TokenizedPair p : pairs) {
+            prompts.add(p.prompt());
+            completions.add(p.chosen());
         }
+        for (TokenizedPair p : pairs) {
+            prompts.add(p.prompt());
+            completions.add(p.rejected());
+        }
+        float[] v;
+        try (DeviceLlama device = DeviceLlama.uploadFrozen(reference, backend)) {
+            v = DeviceScorer.score(device, prompts, completions, 2 * batchSize);
+        }
+        if (progress != null) progress.update(n, null);
+        float[] c = java.util.Arrays.copyOfRange(v, 0, n), r = java.util.Arrays.copyOfRange(v, n, 2 * n);
         ReferenceLogps computed = new ReferenceLogps(c, r);
         computed.write(file, model, data);
         return computed;

@@ -29,6 +29,11 @@ class OpenClDeviceLlamaTest {
     }
 
     @Test
+    void scorerEqualsTheCpuScorer() {
+        DeviceLlamaParity.assertScorerMatches(OpenClTestDevice.backend(), DeviceLlamaParity.qwen2Windowed(), 1e-4);
+    }
+
+    @Test
     void llamaWithEveryBias() {
         DeviceLlamaParity.assertMatchesAutograd(OpenClTestDevice.backend(), DeviceLlamaParity.llamaAllBiases(), 1e-4);
     }

@@ -69,6 +69,21 @@ public final class DeviceLlamaParity {
         return SequenceBatch.of(prompts, completions);
     }
 
+    /** {@link dev.selfee.engine.model.DeviceScorer} equals {@link dev.selfee.engine.model.Scorer} (input order kept across its length sorting). */
+    public static void assertScorerMatches(Backend be, LlamaConfig c, double tolerance) {
+        LlamaModel m = model(c, 8);
+        SplittableRandom r = new SplittableRandom(4);
+        List<int[]> prompts = new java.util.ArrayList<>(), completions = new java.util.ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            prompts.add(r.ints(1 + r.nextInt(6), 0, c.vocabSize()).toArray());
+            completions.add(r.ints(1 + r.nextInt(5), 0, c.vocabSize()).toArray());
+        }
+        float[] want = dev.selfee.engine.model.Scorer.score(m, prompts, completions, 3);
+        try (DeviceLlama d = DeviceLlama.uploadFrozen(m, be)) {
+            assertClose(want, dev.selfee.engine.model.DeviceScorer.score(d, prompts, completions, 3), tolerance, be.name() + " scorer");
+        }
+    }
+
     private static final Predicate<String> EXEMPT = n -> n.endsWith(".bias") || n.contains("norm");
 
     /** Asserts parity within {@code tolerance} (max |Δ| ≤ tolerance · max |want| per tensor). */

@@ -39,6 +39,11 @@ class DeviceLlamaTest {
     }
 
     @Test
+    void scorerEqualsTheCpuScorer() {
+        DeviceLlamaParity.assertScorerMatches(cpu, DeviceLlamaParity.llamaAllBiases(), 1e-5);
+    }
+
+    @Test
     void loraIsRefusedWithAMessageNamingTheWayOut() {
         LlamaModel m = LlamaModel.random(DeviceLlamaParity.llamaTied(), 1);
         m.attachLora(LoraConfig.of(2, 4, "q_proj,v_proj"), 0);
