@@ -145,6 +145,33 @@ final class DeviceTrainerParity {
         }
     }
 
+    /**
+     * A non-finite loss at step 3 (an infinite reference log-prob) stops the device run naming the
+     * step, with the model from after step 2 saved as the last good one; NaN weights stop SFT at step 1.
+     */
+    static void assertDivergenceStops(Backend be, Path work) {
+        List<TokenizedPair> pairs = TrainFixtures.randomPairs(4, VOCAB, 15);
+        LlamaModel policy = TrainFixtures.tinyModel(VOCAB, 10);
+        ReferenceLogps good = ReferenceLogps.compute(TrainFixtures.tinyModel(VOCAB, 11), pairs, 4, null);
+        float[] chosen = good.chosen().clone();
+        chosen[TrainingPlan.permutation(4, 7, 0)[2]] = Float.POSITIVE_INFINITY; // the third step's pair
+        TrainingOptions t = training().withBatchSize(1).withGradientAccumulationSteps(1).withMaxSteps(4);
+        DpoOptions o = DpoOptions.defaults().withTraining(t);
+        TrainingDivergedException e = org.junit.jupiter.api.Assertions.assertThrows(TrainingDivergedException.class,
+                () -> DeviceDpoTrainer.train(policy, new ReferenceLogps(chosen, good.rejected()), null, pairs, o, work.resolve("dpo"), null, null, be));
+        assertEquals(3, e.step());
+        assertTrue(e.getMessage().startsWith("training stopped at optimizer step 3: the loss is"), e.getMessage());
+        float[] saved = TrainFixtures.weights(dev.selfee.engine.model.LlamaCheckpoint.load(e.lastGood()));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(TrainFixtures.weights(policy), saved, "the policy holds the last good weights");
+        assertFalse(java.util.Arrays.equals(saved, TrainFixtures.weights(TrainFixtures.tinyModel(VOCAB, 10))), "two steps were taken before");
+
+        LlamaModel nan = TrainFixtures.tinyModel(VOCAB, 3);
+        nan.parameter("model.norm.weight").value().data()[0] = Float.NaN;
+        var s = org.junit.jupiter.api.Assertions.assertThrows(TrainingDivergedException.class,
+                () -> DeviceSftTrainer.train(nan, TrainFixtures.randomExamples(2, VOCAB, 3), t, work.resolve("sft"), null, null, be));
+        assertEquals(1, s.step());
+    }
+
     /** Every metric of every step: |Δ| ≤ tolerance · max(1, |want|). */
     static void assertRowsMatch(List<Map<String, Object>> want, List<Map<String, Object>> got, double tolerance, String what) {
         assertEquals(want.size(), got.size(), what + ": steps");

@@ -42,6 +42,11 @@ class DeviceTrainersTest {
     }
 
     @Test
+    void divergenceStopsWithTheLastGoodModelSaved() {
+        DeviceTrainerParity.assertDivergenceStops(cpu, work);
+    }
+
+    @Test
     void sft() {
         DeviceTrainerParity.assertSftMatches(cpu, work, 1e-4);
     }

@@ -56,6 +56,11 @@ class OpenClDeviceTrainersTest {
     }
 
     @Test
+    void divergenceStopsWithTheLastGoodModelSaved() {
+        DeviceTrainerParity.assertDivergenceStops(openCl(), work);
+    }
+
+    @Test
     void sft() {
         DeviceTrainerParity.assertSftMatches(openCl(), work, 1e-4);
     }
