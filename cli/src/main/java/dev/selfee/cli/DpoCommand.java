@@ -7,6 +7,7 @@ import dev.selfee.spa.Progress;
 import dev.selfee.spa.data.PreferenceExample;
 import dev.selfee.spa.loss.ConfidenceThreshold;
 import dev.selfee.spa.loss.PreferenceLoss;
+import dev.selfee.spa.train.DeviceDpoTrainer;
 import dev.selfee.spa.train.DpoOptions;
 import dev.selfee.spa.train.DpoTrainer;
 import dev.selfee.spa.train.ExampleEncoder;
@@ -36,7 +37,9 @@ import picocli.CommandLine.Option;
                 "layout, the tokenizer files and training_summary.json.",
                 "With --lora-r > 0 only LoRA adapters train; the reference is then the",
                 "policy with its adapters disabled (unless --ref); OUT holds the merged",
-                "model and OUT/adapter/ the adapter in PEFT's format."})
+                "model and OUT/adapter/ the adapter in PEFT's format.",
+                "--backend opencl trains the policy on the device (the reference's log-probs are",
+                "scored there too; no LoRA or SGD there)."})
 public final class DpoCommand implements Runnable {
     @Option(names = "--model", required = true, description = "the policy's starting model directory") Path model;
     @Option(names = "--ref", description = "reference model directory (default: --model)") Path ref;
@@ -53,6 +56,7 @@ public final class DpoCommand implements Runnable {
     @Option(names = "--spa-quantile", defaultValue = "0.1", description = "the threshold's quantile K (default ${DEFAULT-VALUE})") double spaQuantile;
     @Option(names = "--spa-threshold-form", defaultValue = "released", description = "released (mid-point of two order statistics) or paper (default ${DEFAULT-VALUE})") String spaForm;
     @Mixin TrainingFlags flags;
+    @Mixin BackendFlags backendFlags;
 
     @Override
     public void run() {
@@ -62,8 +66,10 @@ public final class DpoCommand implements Runnable {
             default -> throw new IllegalArgumentException("unknown --spa-threshold-form '" + spaForm + "'; expected released or paper");
         };
         TrainingOptions training = flags.options(1e-6);
+        var device = backendFlags.offloadTraining(flags);
         DpoOptions options = new DpoOptions(training, beta, PreferenceLoss.Type.parse(loss), labelSmoothing, spaAlpha, spaWarmup, spaLambda,
                 spaWindow, spaQuantile, form);
+        if (device != null) DeviceDpoTrainer.requireSupported(options, flags.lora() != null, device);
         Path tokDir = tokenizerDir != null ? tokenizerDir : model;
         Tokenizer tokenizer = TrainingOutput.tokenizer(tokDir, tokenizerDir != null);
         var examples = PreferenceExample.read(data);
@@ -80,13 +86,14 @@ public final class DpoCommand implements Runnable {
         boolean separate = ref != null || (options.needsReferenceModel() && lora == null);
         LlamaModel reference = separate ? LlamaCheckpoint.load(ref != null ? ref : model) : policy;
         ReferenceLogps refLogps = ReferenceLogps.cached(reference, encoded.items(), training.batchSize(), partial.resolve(ReferenceLogps.FILE),
-                Progress.onStderr("reference log-probs", encoded.items().size()));
+                Progress.onStderr("reference log-probs", encoded.items().size()), device);
         if (!options.needsReferenceModel()) reference = null;
 
         DpoTrainer.Result result;
         try (MetricsFile metrics = new MetricsFile(partial.resolve("metrics.jsonl"))) {
             Progress progress = Progress.onStderr("dpo " + loss, new TrainingPlan(encoded.items().size(), training).totalSteps());
-            result = DpoTrainer.train(policy, refLogps, reference, encoded.items(), options, partial, metrics, progress);
+            result = device == null ? DpoTrainer.train(policy, refLogps, reference, encoded.items(), options, partial, metrics, progress)
+                    : DeviceDpoTrainer.train(policy, refLogps, reference, encoded.items(), options, partial, metrics, progress, device);
         }
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("train", result.summary());

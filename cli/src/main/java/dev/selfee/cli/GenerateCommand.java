@@ -2,11 +2,14 @@ package dev.selfee.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.selfee.engine.backend.Backend;
 import dev.selfee.engine.io.AtomicFiles;
+import dev.selfee.engine.model.DeviceGenerator;
 import dev.selfee.engine.model.Generator;
 import dev.selfee.engine.model.LlamaCheckpoint;
 import dev.selfee.engine.model.LlamaModel;
 import dev.selfee.engine.model.SamplingOptions;
+import dev.selfee.engine.model.device.DeviceLlama;
 import dev.selfee.spa.Progress;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -35,6 +38,7 @@ public final class GenerateCommand implements Runnable {
     @Option(names = "--seed", defaultValue = "0", description = "(default ${DEFAULT-VALUE})") long seed;
     @Option(names = "--batch-size", defaultValue = "8", description = "sequences decoded together (default ${DEFAULT-VALUE})") int batchSize;
     @Option(names = "--stop-token-ids", split = ",", description = "extra stop ids besides the model's EOS") int[] extraStops = new int[0];
+    @picocli.CommandLine.Mixin BackendFlags backendFlags;
 
     @Override
     public void run() {
@@ -50,10 +54,15 @@ public final class GenerateCommand implements Runnable {
         for (int[] p : ids) for (int k = 0; k < n; k++) rows.add(p);
         List<int[]> responses = new ArrayList<>();
         Progress progress = Progress.onStderr("generate", rows.size());
-        for (int s = 0; s < rows.size(); s += batchSize) {
-            List<int[]> batch = rows.subList(s, Math.min(rows.size(), s + batchSize));
-            for (Generator.Generation g : Generator.generate(m, batch, options, s)) responses.add(g.tokens());
-            progress.update(responses.size(), null);
+        Backend be = backendFlags.offload();
+        try (DeviceLlama d = be == null ? null : DeviceLlama.uploadFrozen(m, be)) {
+            for (int s = 0; s < rows.size(); s += batchSize) {
+                List<int[]> batch = rows.subList(s, Math.min(rows.size(), s + batchSize));
+                for (Generator.Generation g : d == null ? Generator.generate(m, batch, options, s) : DeviceGenerator.generate(d, batch, options, s)) {
+                    responses.add(g.tokens());
+                }
+                progress.update(responses.size(), null);
+            }
         }
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < lines.size(); i++) {

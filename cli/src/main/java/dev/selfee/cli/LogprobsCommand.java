@@ -1,10 +1,13 @@
 package dev.selfee.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.selfee.engine.backend.Backend;
 import dev.selfee.engine.io.AtomicFiles;
+import dev.selfee.engine.model.DeviceScorer;
 import dev.selfee.engine.model.LlamaCheckpoint;
 import dev.selfee.engine.model.LlamaModel;
 import dev.selfee.engine.model.Scorer;
+import dev.selfee.engine.model.device.DeviceLlama;
 import dev.selfee.spa.Progress;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -27,6 +30,7 @@ public final class LogprobsCommand implements Runnable {
     @Option(names = "--data", required = true, description = "JSONL input") Path data;
     @Option(names = "--out", required = true, description = "JSONL output, written atomically") Path out;
     @Option(names = "--batch-size", defaultValue = "8", description = "sequences scored together (default ${DEFAULT-VALUE})") int batchSize;
+    @picocli.CommandLine.Mixin BackendFlags backendFlags;
 
     @Override
     public void run() {
@@ -48,11 +52,15 @@ public final class LogprobsCommand implements Runnable {
         Progress progress = Progress.onStderr("logprobs", completions.size());
         float[] logp = new float[completions.size()];
         int chunk = Math.max(batchSize, 64); // progress granularity; Scorer batches by length inside a chunk
-        for (int s = 0; s < completions.size(); s += chunk) {
-            int e = Math.min(completions.size(), s + chunk);
-            float[] part = Scorer.score(m, prompts.subList(s, e), completions.subList(s, e), batchSize);
-            System.arraycopy(part, 0, logp, s, part.length);
-            progress.update(e, null);
+        Backend be = backendFlags.offload();
+        try (DeviceLlama d = be == null ? null : DeviceLlama.uploadFrozen(m, be)) {
+            for (int s = 0; s < completions.size(); s += chunk) {
+                int e = Math.min(completions.size(), s + chunk);
+                float[] part = d == null ? Scorer.score(m, prompts.subList(s, e), completions.subList(s, e), batchSize)
+                        : DeviceScorer.score(d, prompts.subList(s, e), completions.subList(s, e), batchSize);
+                System.arraycopy(part, 0, logp, s, part.length);
+                progress.update(e, null);
+            }
         }
         StringBuilder sb = new StringBuilder();
         for (int i = 0, k = 0; i < lines.size(); i++) {

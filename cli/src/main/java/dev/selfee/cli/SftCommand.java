@@ -6,6 +6,7 @@ import dev.selfee.engine.model.LlamaModel;
 import dev.selfee.engine.model.LoraAdapters;
 import dev.selfee.spa.Progress;
 import dev.selfee.spa.data.SftExample;
+import dev.selfee.spa.train.DeviceSftTrainer;
 import dev.selfee.spa.train.ExampleEncoder;
 import dev.selfee.spa.train.MetricsFile;
 import dev.selfee.spa.train.ModelOutput;
@@ -31,7 +32,8 @@ import picocli.CommandLine.Option;
                 "becomes OUT, with the model in transformers' layout, the tokenizer files and",
                 "training_summary.json.",
                 "With --lora-r > 0 only LoRA adapters train (the base weights stay frozen);",
-                "OUT holds the merged model and OUT/adapter/ the adapter in PEFT's format."})
+                "OUT holds the merged model and OUT/adapter/ the adapter in PEFT's format.",
+                "--backend opencl trains on the device (weights uploaded once; no LoRA or SGD there)."})
 public final class SftCommand implements Runnable {
     @Option(names = "--model", description = "model directory to fine-tune") Path model;
     @Option(names = "--init-config", description = "config.json of a new model to train from scratch (needs --tokenizer)") Path initConfig;
@@ -39,6 +41,7 @@ public final class SftCommand implements Runnable {
     @Option(names = "--data", required = true, description = "JSONL training data") Path data;
     @Option(names = "--out", required = true, description = "output directory") Path out;
     @Mixin TrainingFlags flags;
+    @Mixin BackendFlags backendFlags;
 
     @Override
     public void run() {
@@ -47,6 +50,8 @@ public final class SftCommand implements Runnable {
         Path tokDir = tokenizerDir != null ? tokenizerDir : model;
         Tokenizer tokenizer = TrainingOutput.tokenizer(tokDir, tokenizerDir != null);
         TrainingOptions options = flags.options(2e-5);
+        var device = backendFlags.offloadTraining(flags);
+        if (device != null) DeviceSftTrainer.requireSupported(options, flags.lora() != null, device);
         var examples = SftExample.read(data);
         LlamaModel m = model != null ? LlamaCheckpoint.load(model) : LlamaModel.random(LlamaConfig.read(initConfig), options.seed());
         TrainingOutput.checkVocab(tokenizer, tokDir, m);
@@ -58,7 +63,8 @@ public final class SftCommand implements Runnable {
         SftTrainer.Result result;
         try (MetricsFile metrics = new MetricsFile(partial.resolve("metrics.jsonl"))) {
             Progress progress = Progress.onStderr("sft", new TrainingPlan(encoded.items().size(), options).totalSteps());
-            result = SftTrainer.train(m, encoded.items(), options, partial, metrics, progress);
+            result = device == null ? SftTrainer.train(m, encoded.items(), options, partial, metrics, progress)
+                    : DeviceSftTrainer.train(m, encoded.items(), options, partial, metrics, progress, device);
         }
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("train", result.summary());

@@ -30,6 +30,7 @@ final class SpaCommand implements Callable<Integer> {
     @Option(names = "--config", description = "run.json (snake_case fields; flags override them)") Path config;
     @Option(names = "--out", description = "run directory (required unless --resume)") Path out;
     @Option(names = "--resume", description = "continue the run in this directory with its saved configuration") Path resume;
+    @picocli.CommandLine.Mixin BackendFlags backendFlags;
 
     /** What the less obvious fields mean. */
     private static final java.util.Map<String, String> HELP = java.util.Map.ofEntries(
@@ -91,12 +92,12 @@ final class SpaCommand implements Callable<Integer> {
             if (config != null || out != null || hasFieldFlags()) {
                 throw new IllegalArgumentException("--resume takes the run's saved configuration; give no --config, --out or field flags with it");
             }
-            SpaLoop.resume(resume, System.out);
+            SpaLoop.resume(resume, System.out, backendFlags.offload());
             return 0;
         }
         if (out == null) throw new IllegalArgumentException("--out is required (the run directory), or --resume RUN_DIR");
         SpaConfig c = SpaConfig.resolve(config, fieldFlags());
-        SpaLoop.start(c, out, System.out);
+        SpaLoop.start(c, out, System.out, backendFlags.offload());
         return 0;
     }
 

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.selfee.engine.Parallel;
 import dev.selfee.engine.autograd.Tape;
 import dev.selfee.engine.autograd.Var;
+import dev.selfee.engine.backend.Backend;
+import dev.selfee.engine.model.device.DeviceLlama;
 import dev.selfee.engine.io.LlamaConfig;
 import dev.selfee.engine.autograd.Parameter;
 import dev.selfee.engine.model.LlamaModel;
@@ -18,12 +20,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code selfee bench train-step}: tokens per second of forward + backward + AdamW on a random model. */
 @Command(name = "train-step", mixinStandardHelpOptions = true,
         description = "Language-model training step (mean token cross-entropy, backward, AdamW) on a random model of a config.json; "
-                + "compare with tools/bench_train_step_torch.py.")
+                + "compare with tools/bench_train_step_torch.py. With --backend opencl the step runs on the device (weights uploaded once).")
 final class TrainStepBench implements Runnable {
     @Option(names = "--config", required = true, description = "an HF config.json") Path config;
     @Option(names = "--batch-size", defaultValue = "4", description = "(default ${DEFAULT-VALUE})") int batchSize;
@@ -33,6 +36,7 @@ final class TrainStepBench implements Runnable {
     @Option(names = "--threads", description = "worker threads (default: all cores)") Integer threads;
     @Option(names = "--lora-r", defaultValue = "0", description = "train LoRA adapters of this rank only (default ${DEFAULT-VALUE}: every weight)") int loraR;
     @Option(names = "--lora-target-modules", defaultValue = "q_proj,v_proj", description = "LoRA targets or all-linear (default ${DEFAULT-VALUE})") String loraTargets;
+    @Mixin BackendFlags backendFlags;
 
     @Override
     public void run() {
@@ -52,6 +56,11 @@ final class TrainStepBench implements Runnable {
             rest.add(r.ints(seqLen - 1, 0, c.vocabSize()).toArray());
         }
         SequenceBatch batch = SequenceBatch.of(prompts, rest); // every next token is a target: plain LM loss
+        Backend device = backendFlags.offload();
+        if (device != null) {
+            onDevice(device, m, batch);
+            return;
+        }
         double[] times = new double[steps];
         float loss = 0;
         try (Tape tape = Tape.start()) {
@@ -68,11 +77,43 @@ final class TrainStepBench implements Runnable {
         double median = Timing.median(times);
 
         ObjectNode o = BenchCommand.JSON.createObjectNode();
-        o.put("op", "train_step").put("params", m.parameterCount()).put("batch_size", batchSize).put("seq_len", seqLen)
+        o.put("op", "train_step").put("backend", "cpu").put("params", m.parameterCount()).put("batch_size", batchSize).put("seq_len", seqLen)
                 .put("gradient_checkpointing", checkpointing).put("threads", Parallel.threads())
                 .put("lora_r", loraR).put("trainable_params", trainableCount)
                 .put("grad_and_adam_state_mb", Timing.round(trainableCount * 12 / 1e6)) // fp32 gradient + two moments per trainable value
                 .put("heap_peak_mb", Timing.round(heapPeak() / 1e6))
+                .put("tokens_per_s", Timing.round(batchSize * seqLen / median)).put("s_median", Timing.round(median))
+                .put("loss", Timing.round(loss)).put("steps", steps);
+        System.out.println(o);
+    }
+
+    /** The same step on a device: forward, cross-entropy and backward by {@link DeviceLlama}, AdamW over its parameter arena. */
+    private void onDevice(Backend be, LlamaModel m, SequenceBatch batch) {
+        if (loraR > 0) throw new IllegalArgumentException("LoRA is not supported on the " + be.name() + " backend; use --backend cpu");
+        int counted = 0;
+        for (int t : batch.targets()) if (t != dev.selfee.engine.ops.CrossEntropy.IGNORE_INDEX) counted++;
+        float[] dlogp = new float[batchSize];
+        java.util.Arrays.fill(dlogp, -1f / counted);
+        double[] times = new double[steps];
+        double loss = 0;
+        try (DeviceLlama d = DeviceLlama.upload(m, be)) {
+            for (int i = -2; i < steps; i++) {
+                long t0 = System.nanoTime();
+                float[] lp = d.sequenceLogProbs(batch);
+                d.backward(dlogp);
+                d.adamw(1e-4, 0.9, 0.999, 1e-8, 0.01, name -> false, i + 3);
+                d.zeroGrad();
+                d.synchronize();
+                if (i >= 0) times[i] = (System.nanoTime() - t0) / 1e9;
+                loss = 0;
+                for (float v : lp) loss -= v / counted;
+            }
+        }
+        double median = Timing.median(times);
+        ObjectNode o = BenchCommand.JSON.createObjectNode();
+        o.put("op", "train_step").put("backend", be.name()).put("device", be.deviceDescription()).put("params", m.parameterCount())
+                .put("batch_size", batchSize).put("seq_len", seqLen)
+                .put("device_state_mb", Timing.round(m.parameterCount() * 16 / 1e6)) // fp32 weights, gradients and two moments
                 .put("tokens_per_s", Timing.round(batchSize * seqLen / median)).put("s_median", Timing.round(median))
                 .put("loss", Timing.round(loss)).put("steps", steps);
         System.out.println(o);

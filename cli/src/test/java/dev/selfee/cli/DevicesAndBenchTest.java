@@ -72,6 +72,23 @@ class DevicesAndBenchTest {
     }
 
     @Test
+    void benchTrainStepRunsOnEitherBackendWithTheSameLoss(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        java.nio.file.Path config = tmp.resolve("config.json");
+        java.nio.file.Files.writeString(config, TrainCommandsTest.config(64));
+        Result cpu = run("bench", "train-step", "--config", config.toString(), "--batch-size", "2", "--seq-len", "8", "--steps", "1", "--backend", "cpu");
+        assertEquals(0, cpu.code(), cpu.err());
+        JsonNode c = BenchCommand.JSON.readTree(cpu.out());
+        assertEquals("cpu", c.get("backend").asText());
+        if (!TrainCommandsTest.openClAvailable("bench train-step --backend opencl")) return;
+        Result ocl = run("bench", "train-step", "--config", config.toString(), "--batch-size", "2", "--seq-len", "8", "--steps", "1", "--backend", "opencl");
+        assertEquals(0, ocl.code(), ocl.err());
+        JsonNode o = BenchCommand.JSON.readTree(ocl.out());
+        assertEquals("opencl", o.get("backend").asText());
+        assertTrue(o.get("tokens_per_s").asDouble() > 0);
+        assertEquals(c.get("loss").asDouble(), o.get("loss").asDouble(), 0.011, "same random model and batch: the same loss (printed to 2 decimals)");
+    }
+
+    @Test
     void withoutAnOpenClLibraryTheErrorSaysWhatToDo() throws Exception {
         // a fresh JVM whose OpenCL library does not exist, as on a machine without OpenCL
         String java = ProcessHandle.current().info().command().orElseThrow();

@@ -95,6 +95,38 @@ class ModelCommandsTest {
     }
 
     @Test
+    void generateAndLogprobsOnTheOpenClBackendEqualTheCpu() throws IOException {
+        if (!TrainCommandsTest.openClAvailable("generate --backend opencl")) return;
+        Path prompts = tmp.resolve("device-prompts.jsonl");
+        Files.writeString(prompts, "{\"prompt_ids\": [1, 5, 7, 9]}\n{\"prompt_ids\": [1, 2]}\n{\"prompt_ids\": [4]}\n");
+        Path cpu = tmp.resolve("greedy-cpu.jsonl"), ocl = tmp.resolve("greedy-opencl.jsonl");
+        for (var o : List.of(List.of(cpu, "cpu"), List.of(ocl, "opencl"))) {
+            Result r = run("generate", "--model", model.toString(), "--prompts", prompts.toString(), "--out", o.get(0).toString(),
+                    "--temperature", "0", "--max-new-tokens", "6", "--batch-size", "2", "--backend", o.get(1).toString());
+            assertEquals(0, r.code(), r.err());
+        }
+        assertEquals(Files.readString(cpu), Files.readString(ocl));
+
+        Path pairs = tmp.resolve("device-pairs.jsonl"), lpCpu = tmp.resolve("logps-cpu.jsonl"), lpOcl = tmp.resolve("logps-opencl.jsonl");
+        Files.writeString(pairs, "{\"prompt_ids\": [1, 5], \"chosen_ids\": [7, 9, 2], \"rejected_ids\": [4]}\n{\"prompt_ids\": [3], \"completion_ids\": [6, 6]}\n");
+        for (var o : List.of(List.of(lpCpu, "cpu"), List.of(lpOcl, "opencl"))) {
+            Result r = run("logprobs", "--model", model.toString(), "--data", pairs.toString(), "--out", o.get(0).toString(), "--backend", o.get(1).toString());
+            assertEquals(0, r.code(), r.err());
+        }
+        List<JsonNode> a = lines(lpCpu), b = lines(lpOcl);
+        assertEquals(2, b.size());
+        assertTrue(a.get(0).has("logps/chosen") && a.get(0).has("logps/rejected"), a.get(0).toString());
+        for (int i = 0; i < 2; i++) {
+            for (var it = a.get(i).fields(); it.hasNext(); ) {
+                var e = it.next();
+                if (e.getKey().startsWith("logps")) {
+                    assertEquals(e.getValue().asDouble(), b.get(i).get(e.getKey()).asDouble(), 1e-4 * Math.max(1, Math.abs(e.getValue().asDouble())), e.getKey());
+                }
+            }
+        }
+    }
+
+    @Test
     void initAndConvertWriteLoadableCheckpoints() throws IOException {
         Path made = tmp.resolve("init"), bf16 = tmp.resolve("bf16");
         assertEquals(0, run("init", "--config", model.resolve("config.json").toString(), "--out", made.toString(), "--seed", "4").code());

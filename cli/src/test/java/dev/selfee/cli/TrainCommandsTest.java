@@ -198,6 +198,74 @@ class TrainCommandsTest {
         assertEquals("selfee sft: give exactly one of --model DIR or --init-config FILE", r.err().strip());
     }
 
+    /** True when an OpenCL device opens; else prints why and returns false, or fails under SELFEE_REQUIRE_OPENCL (CI). */
+    static boolean openClAvailable(String what) {
+        try {
+            dev.selfee.engine.backend.Backends.get("opencl");
+            return true;
+        } catch (RuntimeException e) {
+            String reason = "no usable OpenCL device: " + e.getMessage();
+            if (System.getenv("SELFEE_REQUIRE_OPENCL") != null) fail(reason + " (SELFEE_REQUIRE_OPENCL is set)");
+            System.out.println("SKIPPED (" + what + "): " + reason);
+            return false;
+        }
+    }
+
+    @Test
+    void sftAndDpoOnTheOpenClBackendEqualTheCpu() throws IOException {
+        if (!openClAvailable("sft and dpo with --backend opencl")) return;
+        Path cpu = sft("sft-cpu", "--backend", "cpu"), ocl = sft("sft-opencl", "--backend", "opencl");
+        assertClose(LlamaCheckpoint.load(cpu), LlamaCheckpoint.load(ocl), "sft");
+        assertRowsClose(cpu.resolve("metrics.jsonl"), ocl.resolve("metrics.jsonl"), "sft");
+
+        Path[] dpo = {tmp.resolve("dpo-cpu"), tmp.resolve("dpo-opencl")};
+        String[] backends = {"cpu", "opencl:0"};
+        for (int i = 0; i < 2; i++) {
+            ModelCommandsTest.Result r = ModelCommandsTest.run("dpo", "--model", cpu.toString(), "--data", dpoData.toString(), "--out", dpo[i].toString(),
+                    "--batch-size", "2", "--gradient-accumulation-steps", "2", "--max-steps", "2", "--lr", "1e-3", "--beta", "0.5", "--backend", backends[i]);
+            assertEquals(0, r.code(), r.err());
+        }
+        assertClose(LlamaCheckpoint.load(dpo[0]), LlamaCheckpoint.load(dpo[1]), "dpo");
+        assertRowsClose(dpo[0].resolve("metrics.jsonl"), dpo[1].resolve("metrics.jsonl"), "dpo");
+
+        ModelCommandsTest.Result r = ModelCommandsTest.run("dpo", "--model", cpu.toString(), "--data", dpoData.toString(), "--out", tmp.resolve("dpo-x").toString(),
+                "--backend", "opencl", "--lora-r", "2");
+        assertEquals(1, r.code());
+        assertEquals("selfee dpo: LoRA adapters are not supported on the opencl backend; use --backend cpu",
+                r.err().lines().filter(l -> l.startsWith("selfee")).findFirst().orElse(r.err()));
+    }
+
+    /** Every weight: max |Δ| ≤ 1e-4 · max |cpu| per parameter. */
+    private static void assertClose(dev.selfee.engine.model.LlamaModel want, dev.selfee.engine.model.LlamaModel got, String what) {
+        for (var e : want.parameters().entrySet()) {
+            float[] w = e.getValue().value().toArray(), g = got.parameter(e.getKey()).value().toArray();
+            double max = 0, err = 0;
+            for (int i = 0; i < w.length; i++) {
+                max = Math.max(max, Math.abs(w[i]));
+                err = Math.max(err, Math.abs(w[i] - g[i]));
+            }
+            assertTrue(err <= 1e-4 * max, what + ": " + e.getKey() + " differs by " + err + " (scale " + max + ")");
+        }
+    }
+
+    /**
+     * Every metric of every step within 1e-4 · max(1, |cpu|), but rewards/accuracies: it counts
+     * chosen reward &gt; rejected reward, and while the policy still equals the reference (step 1)
+     * both rewards are 0 on the CPU but fp32 noise (~1e-7) on a device scored against CPU reference log-probs.
+     */
+    private static void assertRowsClose(Path want, Path got, String what) throws IOException {
+        List<JsonNode> w = ModelCommandsTest.lines(want), g = ModelCommandsTest.lines(got);
+        assertEquals(w.size(), g.size(), what + ": steps");
+        for (int s = 0; s < w.size(); s++) {
+            for (var it = w.get(s).fields(); it.hasNext(); ) {
+                var e = it.next();
+                if (e.getKey().equals("rewards/accuracies")) continue;
+                double x = e.getValue().asDouble(), y = g.get(s).get(e.getKey()).asDouble();
+                assertEquals(x, y, 1e-4 * Math.max(1, Math.abs(x)), what + ": " + e.getKey() + " at step " + (s + 1));
+            }
+        }
+    }
+
     @Test
     void longPromptsAreTruncatedAndCounted() throws IOException {
         Path data = tmp.resolve("long.jsonl");

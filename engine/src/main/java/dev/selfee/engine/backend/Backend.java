@@ -108,6 +108,12 @@ public interface Backend {
     void rowSums(DeviceBuffer x, DeviceBuffer out, int rows, int cols);
 
     /**
+     * {@code out[r] = Σ_j x[r][j]²} over a contiguous rows×cols matrix: per-block partial sums of a
+     * gradient arena, which the host adds in double for the global norm that clipping needs.
+     */
+    void rowSumsOfSquares(DeviceBuffer x, DeviceBuffer out, int rows, int cols);
+
+    /**
      * Rotary position embedding in HF's rotate_half convention on x [rows, heads * headDim]:
      * in each head, the pair (x[i], x[i + headDim/2]) is rotated by the angle
      * {@code positions[r] * invFreq[i]} (fp32 product, as HF forms it), i &lt; headDim/2. Passing the

@@ -1,7 +1,10 @@
 package dev.selfee.spa.judge;
 
+import dev.selfee.engine.backend.Backend;
+import dev.selfee.engine.model.DeviceScorer;
 import dev.selfee.engine.model.LlamaModel;
 import dev.selfee.engine.model.Scorer;
+import dev.selfee.engine.model.device.DeviceLlama;
 import dev.selfee.spa.loss.PreferenceLoss;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,8 +23,15 @@ public final class ImplicitRewardJudge {
     private final PairSelection selection;
     private final double beta;
     private final int batchSize;
+    private final Backend backend; // null: score with the CPU engine
 
     public ImplicitRewardJudge(LlamaModel policy, LlamaModel reference, PairSelection selection, double beta, int batchSize) {
+        this(policy, reference, selection, beta, batchSize, null);
+    }
+
+    /** A judge that scores on {@code backend} (null: the CPU engine), each model uploaded for the call. */
+    public ImplicitRewardJudge(LlamaModel policy, LlamaModel reference, PairSelection selection, double beta, int batchSize, Backend backend) {
+        this.backend = backend;
         this.policy = policy;
         this.reference = reference;
         this.selection = selection;
@@ -38,8 +48,8 @@ public final class ImplicitRewardJudge {
                 cs.add(r);
             }
         }
-        float[] lp = Scorer.score(policy, ps, cs, batchSize);
-        float[] lr = reference == null ? new float[lp.length] : Scorer.score(reference, ps, cs, batchSize);
+        float[] lp = score(policy, ps, cs);
+        float[] lr = reference == null ? new float[lp.length] : score(reference, ps, cs);
         double[][] out = new double[prompts.size()][];
         int j = 0;
         for (int i = 0; i < prompts.size(); i++) {
@@ -47,6 +57,13 @@ public final class ImplicitRewardJudge {
             for (int k = 0; k < out[i].length; k++, j++) out[i][k] = (double) lp[j] - lr[j];
         }
         return out;
+    }
+
+    private float[] score(LlamaModel model, List<int[]> prompts, List<int[]> completions) {
+        if (backend == null) return Scorer.score(model, prompts, completions, batchSize);
+        try (DeviceLlama device = DeviceLlama.uploadFrozen(model, backend)) {
+            return DeviceScorer.score(device, prompts, completions, batchSize);
+        }
     }
 
     /**

@@ -4,11 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.selfee.engine.backend.Backend;
 import dev.selfee.engine.io.AtomicFiles;
+import dev.selfee.engine.model.DeviceGenerator;
 import dev.selfee.engine.model.Generator;
 import dev.selfee.engine.model.LlamaCheckpoint;
 import dev.selfee.engine.model.LlamaModel;
 import dev.selfee.engine.model.SamplingOptions;
+import dev.selfee.engine.model.device.DeviceLlama;
 import dev.selfee.spa.Progress;
 import dev.selfee.spa.data.Jsonl;
 import dev.selfee.spa.data.PreferenceExample;
@@ -19,11 +22,13 @@ import dev.selfee.spa.judge.GenerationsJudging;
 import dev.selfee.spa.judge.JudgingReference;
 import dev.selfee.spa.judge.PairSelection;
 import dev.selfee.spa.run.RunDirectory;
+import dev.selfee.spa.train.DeviceDpoTrainer;
 import dev.selfee.spa.train.DpoOptions;
 import dev.selfee.spa.train.DpoTrainer;
 import dev.selfee.spa.train.ExampleEncoder;
 import dev.selfee.spa.train.MetricsFile;
 import dev.selfee.spa.train.ModelOutput;
+import dev.selfee.spa.train.ReferenceLogps;
 import dev.selfee.spa.train.TokenizedPair;
 import dev.selfee.spa.train.TrainingPlan;
 import dev.selfee.tokenizer.Tokenizer;
@@ -48,7 +53,8 @@ import java.util.Map;
  * after all its files are written, so a killed run resumes at the first incomplete stage. Every
  * stage's randomness comes from the run seed and its iteration, so the resumed run reaches the
  * same weights as an uninterrupted one. Trainers work in {@code work/<stage>} (reference log-prob
- * cache, checkpoints every {@code save_steps}), which a restarted stage reuses.
+ * cache, checkpoints every {@code save_steps}), which a restarted stage reuses. Given a
+ * {@link Backend}, generation, judging and DPO (with the reference's log-probs) run on that device.
  */
 public final class SpaLoop {
     public static final String CONFIG_FILE = "config.json";
@@ -61,8 +67,14 @@ public final class SpaLoop {
     private final Path tokenizerDir;
     private final ExampleEncoder encoder;
     private final PrintStream log;
+    /** Where generation, judging and training run: null for the CPU engine, else a device. */
+    private final Backend backend;
 
-    private SpaLoop(SpaConfig config, Path runDir, PrintStream log) {
+    private SpaLoop(SpaConfig config, Path runDir, PrintStream log, Backend backend) {
+        if (backend != null && config.lora() != null) {
+            throw new UnsupportedOperationException("LoRA adapters are not supported on the " + backend.name() + " backend; use --backend cpu");
+        }
+        this.backend = backend;
         this.config = config;
         this.run = new RunDirectory(runDir);
         this.tokenizerDir = Path.of(config.tokenizer() != null ? config.tokenizer() : config.sftModel());
@@ -73,6 +85,14 @@ public final class SpaLoop {
 
     /** Starts a run in {@code runDir} (which must not hold another run's config) and runs it to the end. */
     public static ObjectNode start(SpaConfig config, Path runDir, PrintStream log) {
+        return start(config, runDir, log, null);
+    }
+
+    /**
+     * As {@link #start(SpaConfig, Path, PrintStream)}, generating and training on {@code backend}
+     * (null: the CPU engine). The backend is not part of the run's configuration: a run may resume on another.
+     */
+    public static ObjectNode start(SpaConfig config, Path runDir, PrintStream log, Backend backend) {
         Path cfg = runDir.resolve(CONFIG_FILE);
         try {
             if (Files.exists(cfg)) {
@@ -86,14 +106,19 @@ public final class SpaLoop {
         } catch (IOException e) {
             throw new UncheckedIOException(cfg + ": " + e.getMessage(), e);
         }
-        return new SpaLoop(config, runDir, log).runAll();
+        return new SpaLoop(config, runDir, log, backend).runAll();
     }
 
     /** Continues the run in {@code runDir} from its last completed stage. */
     public static ObjectNode resume(Path runDir, PrintStream log) {
+        return resume(runDir, log, null);
+    }
+
+    /** As {@link #resume(Path, PrintStream)}, generating and training on {@code backend} (null: the CPU engine). */
+    public static ObjectNode resume(Path runDir, PrintStream log, Backend backend) {
         Path cfg = runDir.resolve(CONFIG_FILE);
         if (!Files.isRegularFile(cfg)) throw new IllegalArgumentException(runDir + " is not an SPA run directory (no " + CONFIG_FILE + ")");
-        return new SpaLoop(SpaConfig.resolve(cfg, null), runDir, log).runAll();
+        return new SpaLoop(SpaConfig.resolve(cfg, null), runDir, log, backend).runAll();
     }
 
     private ObjectNode runAll() {
@@ -174,10 +199,12 @@ public final class SpaLoop {
         for (int[] p : ids) for (int j = 0; j < k; j++) rows.add(p);
         List<Generator.Generation> gens = new ArrayList<>();
         Progress progress = Progress.onStderr("it" + i + " generate", rows.size());
-        for (int at = 0; at < rows.size(); at += config.generationBatchSize()) {
-            List<int[]> batch = rows.subList(at, Math.min(rows.size(), at + config.generationBatchSize()));
-            gens.addAll(Generator.generate(policy, batch, options, at));
-            progress.update(at + batch.size(), null);
+        try (DeviceLlama device = backend == null ? null : DeviceLlama.uploadFrozen(policy, backend)) {
+            for (int at = 0; at < rows.size(); at += config.generationBatchSize()) {
+                List<int[]> batch = rows.subList(at, Math.min(rows.size(), at + config.generationBatchSize()));
+                gens.addAll(device == null ? Generator.generate(policy, batch, options, at) : DeviceGenerator.generate(device, batch, options, at));
+                progress.update(at + batch.size(), null);
+            }
         }
         StringBuilder out = new StringBuilder();
         for (int p = 0; p < prompts.size(); p++) {
@@ -208,7 +235,7 @@ public final class SpaLoop {
             case NONE -> null;
         };
         ImplicitRewardJudge judge = new ImplicitRewardJudge(policy, reference, PairSelection.parse(config.pairSelection()), config.beta(),
-                config.generationBatchSize());
+                config.generationBatchSize(), backend);
         log.println("[it" + i + " judge] implicit reward against " + refKind.name().toLowerCase());
         GenerationsJudging.Result r = GenerationsJudging.judge(judge, run.stage("it" + i + "-generate").dir().resolve("generations.jsonl"),
                 tokenizer.eosId(), s.seed(config.seed()));
@@ -251,7 +278,13 @@ public final class SpaLoop {
         Progress progress = Progress.onStderr(s.name(), new TrainingPlan(pairs.size(), options.training()).totalSteps());
         DpoTrainer.Result r;
         try (MetricsFile metrics = new MetricsFile(work.resolve("metrics.jsonl"))) {
-            r = DpoTrainer.train(policy, reference, pairs, options, work, metrics, progress);
+            if (backend == null) {
+                r = DpoTrainer.train(policy, reference, pairs, options, work, metrics, progress);
+            } else {
+                ReferenceLogps ref = ReferenceLogps.cached(reference, pairs, options.training().batchSize(), work.resolve(ReferenceLogps.FILE),
+                        Progress.onStderr("reference log-probs", pairs.size()), backend);
+                r = DeviceDpoTrainer.train(policy, ref, options.needsReferenceModel() ? reference : null, pairs, options, work, metrics, progress, backend);
+            }
         }
         ModelOutput.save(r.model(), dir.resolve("model"), tokenizerDir, null);
         copyIfPresent(work.resolve("metrics.jsonl"), dir.resolve("metrics.jsonl"));

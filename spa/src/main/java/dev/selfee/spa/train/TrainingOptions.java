@@ -106,17 +106,27 @@ public record TrainingOptions(int batchSize, int gradientAccumulationSteps, doub
             case ADAMW -> new AdamW(params, learningRate, 0.9, 0.999, 1e-8, weightDecay).noDecayFor(TrainingOptions::exemptFromDecay);
             case SGD -> new Sgd(params, learningRate, 0, 0, weightDecay, false);
         };
+        return o.schedule(schedule(totalSteps));
+    }
+
+    /** The learning-rate schedule over {@code totalSteps} (warm-up steps = ⌈ratio · total⌉, as HF). */
+    public LrSchedule schedule(long totalSteps) {
         long warmup = (long) Math.ceil(warmupRatio * totalSteps);
-        return o.schedule(switch (lrSchedulerType) {
+        return switch (lrSchedulerType) {
             case CONSTANT -> warmup == 0 ? LrSchedule.constant() : LrSchedule.constantWithWarmup(warmup);
             case LINEAR -> LrSchedule.linearWithWarmup(warmup, totalSteps);
             case COSINE -> LrSchedule.cosineWithWarmup(warmup, totalSteps);
-        });
+        };
     }
 
     /** HF's Trainer decays neither biases nor normalisation weights. */
     static boolean exemptFromDecay(Trainable p) {
-        String n = p.name().toLowerCase(Locale.ROOT);
+        return exemptFromDecay(p.name());
+    }
+
+    /** {@link #exemptFromDecay(Trainable)} by parameter name. */
+    public static boolean exemptFromDecay(String name) {
+        String n = name.toLowerCase(Locale.ROOT);
         return n.endsWith(".bias") || n.contains("norm");
     }
 }

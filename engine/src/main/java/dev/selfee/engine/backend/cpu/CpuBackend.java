@@ -186,6 +186,19 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void rowSumsOfSquares(DeviceBuffer x, DeviceBuffer out, int rows, int cols) {
+        View in = matrix("rowSumsOfSquares", x, rows, cols), o = vec("rowSumsOfSquares out", out, rows);
+        for (int r = 0; r < rows; r++) {
+            double s = 0; // in double: the reference the device's tree sums are held to
+            for (int j = 0; j < cols; j++) {
+                double v = in.get(r * cols + j);
+                s += v * v;
+            }
+            o.set(r, (float) s);
+        }
+    }
+
+    @Override
     public void rope(DeviceBuffer x, DeviceBuffer out, DeviceBuffer positions, DeviceBuffer invFreq, int rows, int heads, int headDim) {
         rotate("rope", x, out, positions, invFreq, rows, heads, headDim, false);
     }

@@ -34,7 +34,7 @@ public final class OpenClBackend implements Backend {
     private static final List<String> KERNELS = List.of("gemm", "add", "mul", "scale", "fill", "silu", "silu_backward",
             "swiglu", "swiglu_backward", "adamw",
             "softmax_rows", "softmax_rows_backward", "rms_norm_rows", "rms_norm_rows_backward", "rms_norm_weight_grad",
-            "row_sums", "log_softmax_gather", "log_softmax_gather_backward", "rope", "rope_backward",
+            "row_sums", "row_sums_of_squares", "log_softmax_gather", "log_softmax_gather_backward", "rope", "rope_backward",
             "attention_forward", "attention_backward_query", "attention_backward_key",
             "embedding", "embedding_links", "embedding_backward");
     private static final int GEMM_GROUP = 16, GEMM_THREADS = GEMM_GROUP * GEMM_GROUP;
@@ -353,6 +353,15 @@ public final class OpenClBackend implements Backend {
         if (rows == 0) return;
         int group = fixedRowGroup("row_sums");
         launch("row_sums", new long[] {(long) rows * group}, new long[] {group}, x, out, cols, new LocalFloats(group));
+    }
+
+    @Override
+    public void rowSumsOfSquares(DeviceBuffer x, DeviceBuffer out, int rows, int cols) {
+        matrix("rowSumsOfSquares", rows, cols, x);
+        DeviceBuffer.requireHolds("opencl rowSumsOfSquares", "out", out, rows);
+        if (rows == 0) return;
+        int group = fixedRowGroup("row_sums_of_squares");
+        launch("row_sums_of_squares", new long[] {(long) rows * group}, new long[] {group}, x, out, cols, new LocalFloats(group));
     }
 
     @Override

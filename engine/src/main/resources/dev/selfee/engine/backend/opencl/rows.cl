@@ -111,6 +111,17 @@ __kernel void row_sums(__global const float *x, const ulong xo, __global float *
     if (lid == 0) out[oo + get_group_id(0)] = scratch[0];
 }
 
+__kernel void row_sums_of_squares(__global const float *x, const ulong xo, __global float *out, const ulong oo, const int cols,
+                                  __local float *scratch) {
+    const int lid = get_local_id(0), size = get_local_size(0);
+    x += xo + (size_t) get_group_id(0) * cols;
+    float s = 0.0f;
+    for (int j = lid; j < cols; j += size) s += x[j] * x[j];
+    scratch[lid] = s;
+    REDUCE(scratch, lid, size, PLUS)
+    if (lid == 0) out[oo + get_group_id(0)] = scratch[0];
+}
+
 // Per row of logits: lse = log(sum(exp(x))), picked = w * (x[target] - lse); rows of weight 0
 // get 0 and their target (perhaps an ignore index) is not read. Targets are floats holding ids.
 __kernel void log_softmax_gather(__global const float *x, const ulong xo, __global const float *targets, const ulong to,

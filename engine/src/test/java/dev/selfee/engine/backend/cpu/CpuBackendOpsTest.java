@@ -218,6 +218,20 @@ class CpuBackendOpsTest {
         assertClose(vc.grad().toArray(), dc.read(), 1e-5, "cross-entropy backward");
     }
 
+    @Test
+    void rowSumsOfSquaresEqualsTheGradientNorm() {
+        float[] x = random(new SplittableRandom(5), 3 * 40, 3);
+        DeviceBuffer out = cpu.allocate(3);
+        cpu.rowSumsOfSquares(cpu.upload(x), out, 3, 40);
+        double total = 0, want = 0;
+        for (float v : out.read()) total += v;
+        for (float v : x) want += (double) v * v;
+        assertEquals(want, total, 1e-5 * want);
+        dev.selfee.engine.autograd.Parameter p = new dev.selfee.engine.autograd.Parameter("p", Tensor.zeros(3, 40));
+        System.arraycopy(x, 0, p.grad().data(), p.grad().offset(), x.length);
+        assertEquals(dev.selfee.engine.optim.GradNorm.total(java.util.List.of(p)), Math.sqrt(total), 1e-5 * Math.sqrt(want));
+    }
+
     static float[] floats(int[] ids) {
         float[] f = new float[ids.length];
         for (int i = 0; i < ids.length; i++) f[i] = ids[i];

@@ -203,6 +203,21 @@ class OpenClModelKernelsTest {
     }
 
     @Test
+    void rowSumsOfSquares() {
+        OpenClBackend gpu = OpenClTestDevice.backend();
+        int rows = 5, cols = 1037; // more columns than a work-group, not a multiple of one
+        float[] x = random(new SplittableRandom(11), rows * cols, 2);
+        float[][] results = new float[2][];
+        Backend[] bes = {cpu, gpu};
+        for (int b = 0; b < 2; b++) {
+            DeviceBuffer out = put(bes[b], new float[rows], bes[b] == gpu);
+            bes[b].rowSumsOfSquares(put(bes[b], x, bes[b] == gpu), out, rows, cols);
+            results[b] = out.read();
+        }
+        assertClose(results[0], results[1], 1e-5, "rowSumsOfSquares");
+    }
+
+    @Test
     void fillAndElementwiseKernelsStayInsideTheirSlices() {
         OpenClBackend gpu = OpenClTestDevice.backend();
         try (DeviceBuffer buf = gpu.upload(new float[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10})) {

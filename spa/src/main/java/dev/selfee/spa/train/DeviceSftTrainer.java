@@ -1,0 +1,110 @@
+package dev.selfee.spa.train;
+
+import dev.selfee.engine.backend.Backend;
+import dev.selfee.engine.model.LlamaModel;
+import dev.selfee.engine.model.SequenceBatch;
+import dev.selfee.engine.model.device.DeviceLlama;
+import dev.selfee.spa.Progress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalDouble;
+
+/**
+ * {@link SftTrainer} with the model on a {@link Backend}: the same steps, loss (completion-token
+ * cross-entropy normalised by the step's token count) and metrics, with forward, backward and
+ * AdamW run by a {@link DeviceLlama}; per-sequence log-prob sums are all that come back per
+ * micro-batch. The model ends holding the trained weights. Checkpoints ({@code saveSteps}) are the
+ * CPU trainer's, so a run resumes on either backend. Refused on a device, with a message pointing
+ * to {@code --backend cpu}: LoRA and SGD.
+ */
+public final class DeviceSftTrainer {
+    private DeviceSftTrainer() {}
+
+    /**
+     * Throws, naming the feature and {@code --backend cpu}, when the options (or LoRA adapters) ask
+     * for what a device does not run; commands call it before any work.
+     */
+    public static void requireSupported(TrainingOptions o, boolean lora, Backend backend) {
+        String what = lora ? "LoRA adapters are"
+                : o.optimizer() != TrainingOptions.OptimizerType.ADAMW ? "the " + o.optimizer().name().toLowerCase(Locale.ROOT) + " optimizer is" : null;
+        if (what != null) throw new UnsupportedOperationException(what + " not supported on the " + backend.name() + " backend; use --backend cpu");
+    }
+
+    public static SftTrainer.Result train(LlamaModel model, List<TokenizedExample> examples, TrainingOptions o, Path workDir, MetricsSink metrics,
+                                          Progress progress, Backend backend) {
+        DpoTrainer.requireNonEmpty(examples);
+        SftTrainer.checkVocab(model, examples);
+        requireSupported(o, model.lora() != null, backend);
+        if (metrics == null) metrics = MetricsSink.NONE;
+        long start = System.nanoTime();
+        TrainingPlan plan = new TrainingPlan(examples.size(), o);
+        int total = plan.totalSteps();
+        double epoch = 0;
+        Map<String, Object> last = Map.of();
+        try (DeviceLlama device = DeviceLlama.upload(model, backend)) {
+            DeviceOptimizer optimizer = new DeviceOptimizer(device, model, o, total);
+            // the CPU trainer's fingerprint: a checkpoint resumes on either backend
+            String fingerprint = o.saveSteps() > 0 ? TrainingCheckpoint.fingerprint("sft", o.toString(), SftTrainer.dataHash(examples),
+                    ReferenceLogps.modelHash(model), "") : null;
+            TrainingCheckpoint.State resumed = o.saveSteps() > 0 ? optimizer.resume(workDir, fingerprint) : null;
+            int done = resumed == null ? 0 : resumed.step();
+            double lossSum = resumed == null ? 0 : resumed.lossSum();
+            metrics.resumeAt(done);
+            for (TrainingPlan.Step step : plan.steps().subList(done, total)) {
+                double lr = optimizer.learningRate();
+                List<int[]> micro = step.microBatches();
+                long stepTokens = 0;
+                for (int[] idx : micro) for (int i : idx) stepTokens += examples.get(i).completion().length;
+                double nll = 0;
+                OptionalDouble norm = OptionalDouble.empty();
+                for (int m = 0; m < micro.size(); m++) {
+                    int[] idx = micro.get(m);
+                    List<int[]> prompts = new ArrayList<>(), completions = new ArrayList<>();
+                    for (int i : idx) {
+                        prompts.add(examples.get(i).prompt());
+                        completions.add(examples.get(i).completion());
+                    }
+                    float[] logps = device.sequenceLogProbs(SequenceBatch.of(prompts, completions));
+                    double part = 0;
+                    for (float v : logps) part -= v;
+                    if (!Double.isFinite(part)) throw DeviceDpoTrainer.divergedAt(device, model, workDir, step.number() + 1, "the loss is " + part / stepTokens);
+                    nll += part;
+                    // d loss / d log p = −1 / (the step's tokens), times the micro-batch count that accumulation divides by again
+                    float[] g = new float[idx.length];
+                    Arrays.fill(g, (float) (-micro.size() / (double) stepTokens));
+                    device.backward(g);
+                    try {
+                        norm = optimizer.afterBackward();
+                        if (m == micro.size() - 1 && norm.isEmpty()) norm = optimizer.flush();
+                    } catch (ArithmeticException e) {
+                        throw DeviceDpoTrainer.divergedAt(device, model, workDir, step.number() + 1, "the gradient norm is not finite (" + e.getMessage() + ")");
+                    }
+                }
+                double loss = nll / stepTokens;
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("step", step.number() + 1);
+                row.put("epoch", step.epoch());
+                row.put("loss", loss);
+                row.put("grad_norm", norm.orElse(Double.NaN));
+                row.put("learning_rate", lr);
+                metrics.record(row);
+                lossSum += loss;
+                last = row;
+                epoch = step.epoch();
+                if (progress != null) progress.update(step.number() + 1, String.format(Locale.ROOT, "loss %.4f", loss));
+                int stepsDone = step.number() + 1;
+                if (o.saveSteps() > 0 && stepsDone % o.saveSteps() == 0 && stepsDone < total) {
+                    optimizer.save(workDir, fingerprint, new TrainingCheckpoint.State(stepsDone, lossSum, new double[0]));
+                }
+            }
+            device.downloadInto(model);
+            if (o.saveSteps() > 0) TrainingCheckpoint.delete(workDir);
+            return new SftTrainer.Result(model, new TrainingSummary(total, epoch, lossSum / total, last, (System.nanoTime() - start) / 1e9));
+        }
+    }
+}
