@@ -42,6 +42,14 @@ public interface Backend {
     void copy(DeviceBuffer src, long srcOff, DeviceBuffer dst, long dstOff, long n);
 
     /**
+     * A strided copy in one launch: for r &lt; rows, the {@code cols} floats of {@code src} from
+     * {@code srcOff + r * srcStride} on go to {@code dst} from {@code dstOff + r * dstStride} on
+     * (a batch's new keys into each row of a KV cache; each sequence's last position out of a batch).
+     * Strides are at least 0; within one buffer the ranges must not overlap.
+     */
+    void copyRows(DeviceBuffer src, long srcOff, long srcStride, DeviceBuffer dst, long dstOff, long dstStride, int rows, int cols);
+
+    /**
      * {@code C = alpha * op(A) * op(B) + beta * C} on row-major matrices, with the same meaning
      * of arguments as {@link dev.selfee.engine.kernel.Gemm#gemm}: op(A) is m×k, op(B) is k×n,
      * lda/ldb/ldc are row strides as stored. When beta is 0, C is not read.

@@ -41,6 +41,16 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void copyRows(DeviceBuffer src, long srcOff, long srcStride, DeviceBuffer dst, long dstOff, long dstStride, int rows, int cols) {
+        DeviceBuffer.requireRows("cpu copyRows", "source", src, srcOff, srcStride, rows, cols);
+        DeviceBuffer.requireRows("cpu copyRows", "destination", dst, dstOff, dstStride, rows, cols);
+        View s = view(src), d = view(dst);
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(s.a, s.o + (int) (srcOff + r * srcStride), d.a, d.o + (int) (dstOff + r * dstStride), cols);
+        }
+    }
+
+    @Override
     public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                      DeviceBuffer a, long aOff, int lda, DeviceBuffer b, long bOff, int ldb,
                      float beta, DeviceBuffer c, long cOff, int ldc) {

@@ -326,11 +326,10 @@ public final class DeviceLlama implements AutoCloseable {
             project(s.x1, pre + "self_attn.v_proj", s.v, rows, hidden, kw);
             be.rope(s.q, s.q, ws.positions, invFreq, rows, c.numAttentionHeads(), c.headDim());
             be.rope(s.k, s.k, ws.positions, invFreq, rows, c.numKeyValueHeads(), c.headDim());
-            for (int b = 0; b < batch; b++) {
-                long from = (long) b * seq * kw, to = ((long) b * cache.capacity + start) * kw;
-                be.copy(s.k, from, cache.keys[l], to, (long) seq * kw);
-                be.copy(s.v, from, cache.values[l], to, (long) seq * kw);
-            }
+            // row b's new keys and values go to its cache row from position start on
+            long newRow = (long) seq * kw, cacheRow = (long) cache.capacity * kw;
+            be.copyRows(s.k, 0, newRow, cache.keys[l], (long) start * kw, cacheRow, batch, seq * kw);
+            be.copyRows(s.v, 0, newRow, cache.values[l], (long) start * kw, cacheRow, batch, seq * kw);
             Integer w = c.slidingWindowOf(l);
             AttentionShape shape = new AttentionShape(batch, seq, kLen, c.numAttentionHeads(), c.numKeyValueHeads(), c.headDim())
                     .withKeyCapacity(cache.capacity).withWindow(w == null ? 0 : w);
@@ -347,7 +346,7 @@ public final class DeviceLlama implements AutoCloseable {
             h = next;
             next = t;
         }
-        for (int b = 0; b < batch; b++) be.copy(h, ((long) b * seq + seq - 1) * hidden, ws.dxf, (long) b * hidden, hidden); // each row's last position
+        be.copyRows(h, (long) (seq - 1) * hidden, (long) seq * hidden, ws.dxf, 0, hidden, batch, hidden); // each row's last position
         be.rmsNormRows(ws.dxf, param.get("model.norm.weight"), ws.xf, batch, hidden, eps);
         be.gemm(false, true, batch, vocab, hidden, 1f, ws.xf, 0, hidden, param.get(lmHead), 0, hidden, 0f, ws.logits, 0, vocab);
         float[] logits = new float[batch * vocab];
