@@ -189,6 +189,15 @@ public interface Backend {
     void logSoftmaxGatherBackward(DeviceBuffer logits, DeviceBuffer targets, DeviceBuffer weights, DeviceBuffer lse,
                                   DeviceBuffer dPicked, int rowsPerGrad, DeviceBuffer dlogits, int rows, int vocab);
 
+    /**
+     * The same backward written over the logits, which are then gone: {@code logits[r][j] =
+     * g * weights[r] * ([j = targets[r]] - exp(logits[r][j] - lse[r]))}, and rows of weight 0 become
+     * zeros. Equal to {@link #logSoftmaxGatherBackward} into a zeroed buffer, without a second
+     * rows×vocab buffer: each value is read once, by the work that overwrites it.
+     */
+    void logSoftmaxGatherBackwardInPlace(DeviceBuffer logits, DeviceBuffer targets, DeviceBuffer weights, DeviceBuffer lse,
+                                         DeviceBuffer dPicked, int rowsPerGrad, int rows, int vocab);
+
     /** Waits until every queued kernel and transfer has finished. */
     void synchronize();
 }

@@ -415,6 +415,26 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void logSoftmaxGatherBackwardInPlace(DeviceBuffer logits, DeviceBuffer targets, DeviceBuffer weights, DeviceBuffer lse,
+                                                DeviceBuffer dPicked, int rowsPerGrad, int rows, int vocab) {
+        String op = "logSoftmaxGatherBackwardInPlace";
+        if (rowsPerGrad <= 0) throw new IllegalArgumentException("cpu " + op + ": rowsPerGrad must be positive, got " + rowsPerGrad);
+        View x = matrix(op + " logits", logits, rows, vocab), t = vec(op + " targets", targets, rows), w = vec(op + " weights", weights, rows);
+        View l = vec(op + " lse", lse, rows), g = vec(op + " dPicked", dPicked, (rows + rowsPerGrad - 1) / rowsPerGrad);
+        for (int r = 0; r < rows; r++) {
+            int base = r * vocab;
+            if (w.get(r) == 0f) {
+                for (int j = 0; j < vocab; j++) x.set(base + j, 0f);
+                continue;
+            }
+            float c = g.get(r / rowsPerGrad) * w.get(r), rowLse = l.get(r);
+            int target = index(op, "target", t.get(r), vocab, r);
+            for (int j = 0; j < vocab; j++) x.set(base + j, -c * (float) Math.exp(x.get(base + j) - rowLse));
+            x.set(base + target, x.get(base + target) + c);
+        }
+    }
+
+    @Override
     public void adamw(DeviceBuffer param, DeviceBuffer grad, DeviceBuffer m, DeviceBuffer v, int n,
                       float lr, float beta1, float beta2, float eps, float weightDecay, long step) {
         AdamWArgs.check("cpu", step, beta1, beta2);

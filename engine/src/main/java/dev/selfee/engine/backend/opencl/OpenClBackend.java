@@ -34,7 +34,7 @@ public final class OpenClBackend implements Backend {
     private static final List<String> KERNELS = List.of("gemm", "add", "mul", "scale", "fill", "silu", "silu_backward",
             "swiglu", "swiglu_backward", "adamw",
             "softmax_rows", "softmax_rows_backward", "rms_norm_rows", "rms_norm_rows_backward", "rms_norm_weight_grad",
-            "row_sums", "row_sums_of_squares", "log_softmax_gather", "log_softmax_gather_backward", "rope", "rope_backward",
+            "row_sums", "row_sums_of_squares", "log_softmax_gather", "log_softmax_gather_backward", "log_softmax_gather_backward_in_place", "rope", "rope_backward",
             "attention_forward", "attention_backward_query", "attention_backward_key",
             "embedding", "embedding_links", "embedding_backward", "copy_rows");
     private static final int GEMM_GROUP = 16, GEMM_THREADS = GEMM_GROUP * GEMM_GROUP;
@@ -514,6 +514,18 @@ public final class OpenClBackend implements Backend {
         DeviceBuffer.requireHolds("opencl " + op, "dPicked", dPicked, ceilDiv(rows, rowsPerGrad));
         if (rows == 0 || vocab == 0) return;
         launch2d("log_softmax_gather_backward", vocab, rows, logits, targets, weights, lse, dPicked, rowsPerGrad, dlogits, vocab);
+    }
+
+    @Override
+    public void logSoftmaxGatherBackwardInPlace(DeviceBuffer logits, DeviceBuffer targets, DeviceBuffer weights, DeviceBuffer lse,
+                                                DeviceBuffer dPicked, int rowsPerGrad, int rows, int vocab) {
+        String op = "logSoftmaxGatherBackwardInPlace";
+        if (rowsPerGrad <= 0) throw new IllegalArgumentException("opencl " + op + ": rowsPerGrad must be positive, got " + rowsPerGrad);
+        matrix(op, rows, vocab, logits);
+        elementwise(op, rows, targets, weights, lse);
+        DeviceBuffer.requireHolds("opencl " + op, "dPicked", dPicked, ceilDiv(rows, rowsPerGrad));
+        if (rows == 0 || vocab == 0) return;
+        launch2d("log_softmax_gather_backward_in_place", vocab, rows, logits, targets, weights, lse, dPicked, rowsPerGrad, vocab);
     }
 
     @Override

@@ -382,11 +382,12 @@ public final class DeviceLlama implements AutoCloseable {
         pass = null; // the saved activations serve one backward
         int rows = p.rows;
         ws.dPicked.write(0, dLogProbs, 0, p.batch);
-        be.fill(ws.dlogits, 0f, rows * vocab);
-        be.logSoftmaxGatherBackward(ws.logits, ws.targets, ws.weights, ws.lseRows, ws.dPicked, p.seq, ws.dlogits, rows, vocab);
+        // the logits' gradient replaces the logits (needed by nothing after this): one rows×vocab buffer, not two
+        DeviceBuffer dlogits = ws.logits;
+        be.logSoftmaxGatherBackwardInPlace(dlogits, ws.targets, ws.weights, ws.lseRows, ws.dPicked, p.seq, rows, vocab);
         // logits = xf · lm_headᵀ
-        be.gemm(false, false, rows, hidden, vocab, 1f, ws.dlogits, 0, vocab, param.get(lmHead), 0, hidden, 0f, ws.dxf, 0, hidden);
-        be.gemm(true, false, vocab, hidden, rows, 1f, ws.dlogits, 0, vocab, ws.xf, 0, hidden, 1f, grad.get(lmHead), 0, hidden);
+        be.gemm(false, false, rows, hidden, vocab, 1f, dlogits, 0, vocab, param.get(lmHead), 0, hidden, 0f, ws.dxf, 0, hidden);
+        be.gemm(true, false, vocab, hidden, rows, 1f, dlogits, 0, vocab, ws.xf, 0, hidden, 1f, grad.get(lmHead), 0, hidden);
         DeviceBuffer dh = ws.dh, dx = ws.dx, tmp = ws.tmp;
         be.rmsNormRowsBackward(ws.h[layers], param.get("model.norm.weight"), ws.dxf, dh, grad.get("model.norm.weight"), rows, hidden, eps);
         for (int l = layers - 1; l >= 0; l--) {
@@ -559,7 +560,7 @@ public final class DeviceLlama implements AutoCloseable {
         final DeviceBuffer ids, mask, targets, weights, positions, ones;
         final DeviceBuffer[] h;
         final Layer[] layer;
-        final DeviceBuffer xf, logits, lseRows, picked, sums, dPicked, dlogits, dxf, dh, dx, tmp;
+        final DeviceBuffer xf, logits, lseRows, picked, sums, dPicked, dxf, dh, dx, tmp;
         final DeviceBuffer dact, dgate, dup, dattn, dq, dk, dv, dqPre, dkPre;
 
         Workspace(int rows, int batch) {
@@ -588,7 +589,6 @@ public final class DeviceLlama implements AutoCloseable {
             dxf = alloc(r * hidden); // also the decoder's gather of last positions
             boolean train = trainable();
             dPicked = train ? alloc(batch) : null;
-            dlogits = train ? alloc(r * vocab) : null;
             dh = train ? alloc(r * hidden) : null;
             dx = train ? alloc(r * hidden) : null;
             tmp = train ? alloc(r * hidden) : null;
