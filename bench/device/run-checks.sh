@@ -3,6 +3,7 @@
 # bench/device/make-runtime.sh put in bench/device/.runtime. Run from anywhere; writes $OUT/checks.log (everything)
 # and $OUT/summary.json (one entry per step with the JSON lines it printed, plus the cpu-vs-opencl loss check).
 #
+# Exits 0 when every step and the loss comparison passed, else 1 (2: no runtime).
 # Every step has its own timeout and the whole script stops starting steps after BUDGET_S seconds (default 330),
 # so one hang costs one step. Environment:
 #   OUT        where to write (default /tmp/selfee-device-checks)
@@ -37,11 +38,13 @@ json_string() { # $1 as a JSON string
   printf '"%s"' "$s"
 }
 entries=()
+failed=0
 
 # step NAME TIMEOUT_S ARGS...: runs 'selfee ARGS' (the carried runtime) under a timeout, logs its output, records it in the summary.
 step() {
   local name=$1 limit=$2; shift 2
   local left=$((BUDGET_S - ($(date +%s) - start)))
+  : >"$work/stdout"
   if [ "$left" -lt 10 ]; then
     say "=== $name: SKIPPED (the ${BUDGET_S}s budget is spent)"
     entries+=("{\"step\":$(json_string "$name"),\"skipped\":true}")
@@ -62,7 +65,7 @@ step() {
   local status=ok
   [ "$rc" -ne 0 ] && status=failed
   [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ] && status=timed_out
-  [ "$rc" -ne 0 ] && tail -n 15 "$work/stderr"
+  [ "$rc" -ne 0 ] && { tail -n 15 "$work/stderr"; failed=$((failed + 1)); }
   say "--- $name: $status (exit $rc, ${secs}s)"
   entries+=("{\"step\":$(json_string "$name"),\"status\":\"$status\",\"exit\":$rc,\"seconds\":$secs,\"command\":$(json_string "selfee $*"),\"results\":[${results}],\"stderr_tail\":$(json_string "$(tail -n 5 "$work/stderr")")}")
   return "$rc"
@@ -153,17 +156,20 @@ if [ -n "$cpu_loss" ] && [ -n "$cl_loss" ]; then
   ok=$(awk -v a="$cpu_loss" -v b="$cl_loss" 'BEGIN { d = a - b; if (d < 0) d = -d; print (d <= 1e-3 ? "true" : "false") }')
   parity_json="{\"cpu_loss\":$cpu_loss,\"opencl_loss\":$cl_loss,\"tolerance\":0.001,\"equal\":$ok}"
   say "=== parity: cpu loss $cpu_loss, opencl loss $cl_loss, equal within 1e-3: $ok"
+  [ "$ok" = true ] || failed=$((failed + 1))
 else
   say "=== parity: NOT CHECKED (cpu loss '${cpu_loss}', opencl loss '${cl_loss}')"
+  failed=$((failed + 1))
 fi
 total=$(($(date +%s) - start))
 {
   printf '{"date":%s,"uname":%s,"quick":%s,"device":%s,"threads":%s,"seconds":%s,' \
     "$(json_string "$(date -u +%FT%TZ)")" "$(json_string "$(uname -a)")" "$QUICK" "$DEVICE" "$THREADS" "$total"
-  printf '"gpu":%s,"opencl_library":%s,"parity":%s,"steps":[' \
-    "$(json_string "$(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null || echo none)")" \
+  printf '"failed":%s,"gpu":%s,"opencl_library":%s,"parity":%s,"steps":[' \
+    "$failed" "$(json_string "$(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null || echo none)")" \
     "$(json_string "${SELFEE_OPENCL_LIBRARY:-system libOpenCL.so.1}")" "$parity_json"
   (IFS=,; printf '%s' "${entries[*]}")
   printf ']}\n'
 } >"$summary"
-say "=== done in ${total}s; $log and $summary"
+say "=== done in ${total}s with $failed failed check(s); $log and $summary"
+[ "$failed" -eq 0 ]
