@@ -104,7 +104,7 @@ if [ -n "$nv" ]; then
   say "NVIDIA OpenCL driver: $nv"
   if ! grep -qs nvidia /etc/OpenCL/vendors/*.icd; then
     mkdir -p "$work/vendors" && echo "$nv" >"$work/vendors/nvidia.icd"
-    export OCL_ICD_VENDORS="$work/vendors"
+    export OCL_ICD_VENDORS="$work/vendors" OPENCL_VENDOR_PATH="$work/vendors" # ocl-icd's name, the Khronos loader's
     say "no .icd file names it: OCL_ICD_VENDORS=$OCL_ICD_VENDORS (nvidia.icd -> $nv)"
   fi
 else
@@ -136,6 +136,11 @@ fi
 # Most telling first, so a spent budget skips the least.
 step devices 30 devices
 step devices-json 30 devices --json
+if grep -q '"type":"gpu"' "$work/stdout"; then
+  say "OpenCL GPU: yes (device $DEVICE is used; see the list above)"
+else
+  say "WARNING: NO OpenCL GPU is visible (no driver, loader or .icd file; see above); the opencl steps run on whatever device $DEVICE is, if any"
+fi
 step "gemm opencl $small" 45 bench gemm --size "$small" --seconds "$secs" "${cl[@]}"
 step "train-step parity cpu" 60 bench train-step --config "$cfg/llama-25m.json" "${parity[@]}" --threads "$THREADS"
 cpu_loss=$(sed -n 's/.*"loss":\([-0-9.eE]*\).*/\1/p' "$work/stdout" | head -n 1)
