@@ -2,11 +2,14 @@ package dev.selfee.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.selfee.engine.backend.Backend;
 import dev.selfee.engine.io.AtomicFiles;
+import dev.selfee.engine.model.DeviceGenerator;
 import dev.selfee.engine.model.Generator;
 import dev.selfee.engine.model.LlamaCheckpoint;
 import dev.selfee.engine.model.LlamaModel;
 import dev.selfee.engine.model.SamplingOptions;
+import dev.selfee.engine.model.device.DeviceLlama;
 import dev.selfee.spa.Progress;
 import dev.selfee.spa.data.Jsonl;
 import dev.selfee.spa.data.PromptExample;
@@ -23,6 +26,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code selfee eval}: the win rate of a model's responses against a baseline's, under an external judge program. */
@@ -42,6 +46,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--max-new-tokens", defaultValue = "256", description = "(default ${DEFAULT-VALUE})") int maxNewTokens;
     @Option(names = "--batch-size", defaultValue = "8", description = "(default ${DEFAULT-VALUE})") int batchSize;
     @Option(names = "--seed", defaultValue = "0", description = "sampling and a/b order (default ${DEFAULT-VALUE})") long seed;
+    @Mixin BackendFlags backendFlags;
 
     @Override
     public Integer call() throws Exception {
@@ -54,8 +59,9 @@ final class EvalCommand implements Callable<Integer> {
             ids.add(enc.prompt(ps.get(i).prompt(), prompts + ":" + (i + 1)));
             texts.add(tok.decode(ids.getLast(), true));
         }
-        List<String> mine = respond(LlamaCheckpoint.load(model), tok, ids, "model");
-        List<String> theirs = Files.isDirectory(baseline) ? respond(LlamaCheckpoint.load(baseline), Tokenizer.load(baseline), ids, "baseline")
+        Backend be = backendFlags.offload();
+        List<String> mine = respond(LlamaCheckpoint.load(model), tok, ids, "model", be);
+        List<String> theirs = Files.isDirectory(baseline) ? respond(LlamaCheckpoint.load(baseline), Tokenizer.load(baseline), ids, "baseline", be)
                 : baselineResponses(ps.size());
 
         SplittableRandom order = new SplittableRandom(seed);
@@ -88,15 +94,20 @@ final class EvalCommand implements Callable<Integer> {
         return 0;
     }
 
-    private List<String> respond(LlamaModel m, Tokenizer tok, List<int[]> ids, String who) {
+    /** The responses of {@code m} to the prompts, generated on {@code be} (null: the CPU). */
+    private List<String> respond(LlamaModel m, Tokenizer tok, List<int[]> ids, String who, Backend be) {
         int[] stops = m.config().eosTokenIds().stream().mapToInt(Integer::intValue).toArray();
         SamplingOptions o = new SamplingOptions(temperature, 0, topP, maxNewTokens, seed, stops);
         List<String> out = new ArrayList<>();
         Progress progress = Progress.onStderr("eval " + who, ids.size());
-        for (int at = 0; at < ids.size(); at += batchSize) {
-            List<int[]> batch = ids.subList(at, Math.min(ids.size(), at + batchSize));
-            for (Generator.Generation g : Generator.generate(m, batch, o, at)) out.add(tok.decode(g.tokens(), true));
-            progress.update(at + batch.size(), null);
+        try (DeviceLlama d = be == null ? null : DeviceLlama.uploadFrozen(m, be)) {
+            for (int at = 0; at < ids.size(); at += batchSize) {
+                List<int[]> batch = ids.subList(at, Math.min(ids.size(), at + batchSize));
+                for (Generator.Generation g : d == null ? Generator.generate(m, batch, o, at) : DeviceGenerator.generate(d, batch, o, at)) {
+                    out.add(tok.decode(g.tokens(), true));
+                }
+                progress.update(at + batch.size(), null);
+            }
         }
         return out;
     }

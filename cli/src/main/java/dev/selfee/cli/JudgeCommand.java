@@ -9,6 +9,7 @@ import dev.selfee.spa.judge.PairSelection;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code selfee judge}: SPA's direct preference judgment of a generations file. */
@@ -25,6 +26,7 @@ final class JudgeCommand implements Callable<Integer> {
     @Option(names = "--beta", defaultValue = "0.1", description = "scales the recorded probability σ(β Δr) (default ${DEFAULT-VALUE})") double beta;
     @Option(names = "--batch-size", defaultValue = "8", description = "sequences scored together (default ${DEFAULT-VALUE})") int batchSize;
     @Option(names = "--seed", defaultValue = "0", description = "for max_chosen's random rejected pick (default ${DEFAULT-VALUE})") long seed;
+    @Mixin BackendFlags backendFlags;
 
     @Override
     public Integer call() throws Exception {
@@ -32,7 +34,7 @@ final class JudgeCommand implements Callable<Integer> {
         LlamaModel p = LlamaCheckpoint.load(policy);
         LlamaModel r = ref.equalsIgnoreCase("none") ? null : LlamaCheckpoint.load(Path.of(ref));
         Integer eos = new ModelInputs(policy).eos();
-        GenerationsJudging.Result res = GenerationsJudging.judge(new ImplicitRewardJudge(p, r, sel, beta, batchSize), generations,
+        GenerationsJudging.Result res = GenerationsJudging.judge(new ImplicitRewardJudge(p, r, sel, beta, batchSize, backendFlags.offload()), generations,
                 eos == null ? -1 : eos, seed);
         AtomicFiles.writeString(out, res.pairsJsonl());
         System.out.println(BenchCommand.JSON.createObjectNode().put("pairs", res.pairs()).put("prompts", res.prompts())

@@ -35,4 +35,9 @@ final class Timing {
     static double round(double x) {
         return Math.round(x * 100) / 100.0;
     }
+
+    /** {@code x} to six decimals: enough to compare a loss across backends. */
+    static double round6(double x) {
+        return Math.round(x * 1e6) / 1e6;
+    }
 }

@@ -83,7 +83,7 @@ final class TrainStepBench implements Runnable {
                 .put("grad_and_adam_state_mb", Timing.round(trainableCount * 12 / 1e6)) // fp32 gradient + two moments per trainable value
                 .put("heap_peak_mb", Timing.round(heapPeak() / 1e6))
                 .put("tokens_per_s", Timing.round(batchSize * seqLen / median)).put("s_median", Timing.round(median))
-                .put("loss", Timing.round(loss)).put("steps", steps);
+                .put("loss", Timing.round6(loss)).put("steps", steps);
         System.out.println(o);
     }
 
@@ -115,7 +115,7 @@ final class TrainStepBench implements Runnable {
                 .put("batch_size", batchSize).put("seq_len", seqLen)
                 .put("device_state_mb", Timing.round(m.parameterCount() * 16 / 1e6)) // fp32 weights, gradients and two moments
                 .put("tokens_per_s", Timing.round(batchSize * seqLen / median)).put("s_median", Timing.round(median))
-                .put("loss", Timing.round(loss)).put("steps", steps);
+                .put("loss", Timing.round6(loss)).put("steps", steps);
         System.out.println(o);
     }
 

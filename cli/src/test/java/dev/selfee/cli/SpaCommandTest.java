@@ -56,6 +56,35 @@ class SpaCommandTest {
         assertEquals(shownFirst, won);
         assertEquals(12, Files.readAllLines(verdicts).size());
 
+        if (TrainCommandsTest.openClAvailable("judge and eval --backend opencl")) {
+            // judged on the device: the same pairs, rewards equal to float rounding
+            Path devicePairs = tmp.resolve("pairs-opencl.jsonl");
+            var jd = ModelCommandsTest.run("judge", "--policy", run.resolve("it0-seed-dpo/model").toString(), "--ref", sft.toString(),
+                    "--generations", run.resolve("it1-generate/generations.jsonl").toString(), "--out", devicePairs.toString(), "--beta", "0.1",
+                    "--backend", "opencl");
+            assertEquals(0, jd.code(), jd.err());
+            var want = ModelCommandsTest.lines(pairs);
+            var got = ModelCommandsTest.lines(devicePairs);
+            assertEquals(want.size(), got.size());
+            for (int i = 0; i < want.size(); i++) {
+                assertEquals(want.get(i).get("chosen_ids"), got.get(i).get("chosen_ids"), "pair " + i);
+                assertEquals(want.get(i).get("rejected_ids"), got.get(i).get("rejected_ids"), "pair " + i);
+                for (String k : new String[] {"reward_chosen", "reward_rejected"}) {
+                    double w = want.get(i).get(k).asDouble();
+                    assertEquals(w, got.get(i).get(k).asDouble(), 1e-3 * Math.max(1, Math.abs(w)), k + " of pair " + i);
+                }
+            }
+            // greedy responses generated on the device: the same comparisons as on the CPU
+            Path evalCpu = tmp.resolve("eval-cpu.jsonl"), evalDevice = tmp.resolve("eval-opencl.jsonl");
+            for (var o : java.util.List.of(java.util.List.of(evalCpu, "cpu"), java.util.List.of(evalDevice, "opencl"))) {
+                var ev = ModelCommandsTest.run("eval", "--model", run.resolve("it2-train/model").toString(), "--baseline", sft.toString(),
+                        "--prompts", prompts.toString(), "--judge-cmd", "while read -r l; do echo '{\"preference\": 0}'; done",
+                        "--max-new-tokens", "4", "--temperature", "0", "--out", o.get(0).toString(), "--backend", o.get(1).toString());
+                assertEquals(0, ev.code(), ev.err());
+            }
+            assertEquals(Files.readString(evalCpu), Files.readString(evalDevice));
+        }
+
         var again = ModelCommandsTest.run("spa", "--resume", run.toString());
         assertEquals(0, again.code(), again.err());
 

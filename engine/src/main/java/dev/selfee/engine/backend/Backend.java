@@ -42,6 +42,14 @@ public interface Backend {
     void copy(DeviceBuffer src, long srcOff, DeviceBuffer dst, long dstOff, long n);
 
     /**
+     * A strided copy in one launch: for r &lt; rows, the {@code cols} floats of {@code src} from
+     * {@code srcOff + r * srcStride} on go to {@code dst} from {@code dstOff + r * dstStride} on
+     * (a batch's new keys into each row of a KV cache; each sequence's last position out of a batch).
+     * Strides are at least 0; within one buffer the ranges must not overlap.
+     */
+    void copyRows(DeviceBuffer src, long srcOff, long srcStride, DeviceBuffer dst, long dstOff, long dstStride, int rows, int cols);
+
+    /**
      * {@code C = alpha * op(A) * op(B) + beta * C} on row-major matrices, with the same meaning
      * of arguments as {@link dev.selfee.engine.kernel.Gemm#gemm}: op(A) is m×k, op(B) is k×n,
      * lda/ldb/ldc are row strides as stored. When beta is 0, C is not read.
@@ -180,6 +188,15 @@ public interface Backend {
      */
     void logSoftmaxGatherBackward(DeviceBuffer logits, DeviceBuffer targets, DeviceBuffer weights, DeviceBuffer lse,
                                   DeviceBuffer dPicked, int rowsPerGrad, DeviceBuffer dlogits, int rows, int vocab);
+
+    /**
+     * The same backward written over the logits, which are then gone: {@code logits[r][j] =
+     * g * weights[r] * ([j = targets[r]] - exp(logits[r][j] - lse[r]))}, and rows of weight 0 become
+     * zeros. Equal to {@link #logSoftmaxGatherBackward} into a zeroed buffer, without a second
+     * rows×vocab buffer: each value is read once, by the work that overwrites it.
+     */
+    void logSoftmaxGatherBackwardInPlace(DeviceBuffer logits, DeviceBuffer targets, DeviceBuffer weights, DeviceBuffer lse,
+                                         DeviceBuffer dPicked, int rowsPerGrad, int rows, int vocab);
 
     /** Waits until every queued kernel and transfer has finished. */
     void synchronize();

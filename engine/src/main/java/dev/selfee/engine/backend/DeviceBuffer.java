@@ -45,6 +45,16 @@ public interface DeviceBuffer extends AutoCloseable {
     void close();
 
     /** Throws, naming {@code op} and {@code role}, unless {@code buffer} holds at least {@code count} floats. */
+    /** Checks the arguments of a strided {@link Backend#copyRows} on one side, naming {@code op} and {@code role} on failure. */
+    static void requireRows(String op, String role, DeviceBuffer buffer, long offset, long stride, int rows, int cols) {
+        if (offset < 0 || stride < 0 || rows < 0 || cols < 0) {
+            throw new IllegalArgumentException(op + ": " + role + " offset " + offset + ", stride " + stride + ", rows " + rows
+                    + " and cols " + cols + " must be >= 0");
+        }
+        if (rows > 0 && cols > 0) requireHolds(op + " (" + rows + " rows of " + cols + ", stride " + stride + ", offset " + offset + ")",
+                role, buffer, offset + (rows - 1) * stride + cols);
+    }
+
     static void requireHolds(String op, String role, DeviceBuffer buffer, long count) {
         if (count < 0) throw new IllegalArgumentException(op + ": negative size " + count);
         if (buffer.length() < count) {

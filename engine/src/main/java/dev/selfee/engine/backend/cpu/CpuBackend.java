@@ -41,6 +41,16 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void copyRows(DeviceBuffer src, long srcOff, long srcStride, DeviceBuffer dst, long dstOff, long dstStride, int rows, int cols) {
+        DeviceBuffer.requireRows("cpu copyRows", "source", src, srcOff, srcStride, rows, cols);
+        DeviceBuffer.requireRows("cpu copyRows", "destination", dst, dstOff, dstStride, rows, cols);
+        View s = view(src), d = view(dst);
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(s.a, s.o + (int) (srcOff + r * srcStride), d.a, d.o + (int) (dstOff + r * dstStride), cols);
+        }
+    }
+
+    @Override
     public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                      DeviceBuffer a, long aOff, int lda, DeviceBuffer b, long bOff, int ldb,
                      float beta, DeviceBuffer c, long cOff, int ldc) {
@@ -401,6 +411,26 @@ public final class CpuBackend implements Backend {
             int target = index(op, "target", t.get(r), vocab, r), base = r * vocab;
             for (int j = 0; j < vocab; j++) dx.set(base + j, dx.get(base + j) - c * (float) Math.exp(x.get(base + j) - rowLse));
             dx.set(base + target, dx.get(base + target) + c);
+        }
+    }
+
+    @Override
+    public void logSoftmaxGatherBackwardInPlace(DeviceBuffer logits, DeviceBuffer targets, DeviceBuffer weights, DeviceBuffer lse,
+                                                DeviceBuffer dPicked, int rowsPerGrad, int rows, int vocab) {
+        String op = "logSoftmaxGatherBackwardInPlace";
+        if (rowsPerGrad <= 0) throw new IllegalArgumentException("cpu " + op + ": rowsPerGrad must be positive, got " + rowsPerGrad);
+        View x = matrix(op + " logits", logits, rows, vocab), t = vec(op + " targets", targets, rows), w = vec(op + " weights", weights, rows);
+        View l = vec(op + " lse", lse, rows), g = vec(op + " dPicked", dPicked, (rows + rowsPerGrad - 1) / rowsPerGrad);
+        for (int r = 0; r < rows; r++) {
+            int base = r * vocab;
+            if (w.get(r) == 0f) {
+                for (int j = 0; j < vocab; j++) x.set(base + j, 0f);
+                continue;
+            }
+            float c = g.get(r / rowsPerGrad) * w.get(r), rowLse = l.get(r);
+            int target = index(op, "target", t.get(r), vocab, r);
+            for (int j = 0; j < vocab; j++) x.set(base + j, -c * (float) Math.exp(x.get(base + j) - rowLse));
+            x.set(base + target, x.get(base + target) + c);
         }
     }
 

@@ -30,13 +30,13 @@ import java.util.stream.Collectors;
  */
 public final class OpenClBackend implements Backend {
     /** Kernel sources, compiled together into one program. */
-    static final List<String> SOURCES = List.of("reduce.cl", "gemm.cl", "elementwise.cl", "rows.cl", "rope.cl", "attention.cl", "embedding.cl");
+    static final List<String> SOURCES = List.of("reduce.cl", "gemm.cl", "elementwise.cl", "rows.cl", "rope.cl", "attention.cl", "embedding.cl", "copy.cl");
     private static final List<String> KERNELS = List.of("gemm", "add", "mul", "scale", "fill", "silu", "silu_backward",
             "swiglu", "swiglu_backward", "adamw",
             "softmax_rows", "softmax_rows_backward", "rms_norm_rows", "rms_norm_rows_backward", "rms_norm_weight_grad",
-            "row_sums", "row_sums_of_squares", "log_softmax_gather", "log_softmax_gather_backward", "rope", "rope_backward",
+            "row_sums", "row_sums_of_squares", "log_softmax_gather", "log_softmax_gather_backward", "log_softmax_gather_backward_in_place", "rope", "rope_backward",
             "attention_forward", "attention_backward_query", "attention_backward_key",
-            "embedding", "embedding_links", "embedding_backward");
+            "embedding", "embedding_links", "embedding_backward", "copy_rows");
     private static final int GEMM_GROUP = 16, GEMM_THREADS = GEMM_GROUP * GEMM_GROUP;
     /** GEMM tiles: the default program's, and a second build of gemm.cl for large products on GPUs. */
     static final int SMALL_TILE = 64, LARGE_TILE = 128;
@@ -224,6 +224,14 @@ public final class OpenClBackend implements Backend {
         if (n == 0) return;
         cl.copy(queue, own(src).mem(), (DeviceSlice.offset(src) + srcOff) * Float.BYTES,
                 own(dst).mem(), (DeviceSlice.offset(dst) + dstOff) * Float.BYTES, n * Float.BYTES);
+    }
+
+    @Override
+    public void copyRows(DeviceBuffer src, long srcOff, long srcStride, DeviceBuffer dst, long dstOff, long dstStride, int rows, int cols) {
+        DeviceBuffer.requireRows("opencl copyRows", "source", src, srcOff, srcStride, rows, cols);
+        DeviceBuffer.requireRows("opencl copyRows", "destination", dst, dstOff, dstStride, rows, cols);
+        if (rows == 0 || cols == 0) return;
+        launch2d("copy_rows", cols, rows, new Shifted(src, srcOff), srcStride, new Shifted(dst, dstOff), dstStride, cols);
     }
 
     @Override
@@ -506,6 +514,18 @@ public final class OpenClBackend implements Backend {
         DeviceBuffer.requireHolds("opencl " + op, "dPicked", dPicked, ceilDiv(rows, rowsPerGrad));
         if (rows == 0 || vocab == 0) return;
         launch2d("log_softmax_gather_backward", vocab, rows, logits, targets, weights, lse, dPicked, rowsPerGrad, dlogits, vocab);
+    }
+
+    @Override
+    public void logSoftmaxGatherBackwardInPlace(DeviceBuffer logits, DeviceBuffer targets, DeviceBuffer weights, DeviceBuffer lse,
+                                                DeviceBuffer dPicked, int rowsPerGrad, int rows, int vocab) {
+        String op = "logSoftmaxGatherBackwardInPlace";
+        if (rowsPerGrad <= 0) throw new IllegalArgumentException("opencl " + op + ": rowsPerGrad must be positive, got " + rowsPerGrad);
+        matrix(op, rows, vocab, logits);
+        elementwise(op, rows, targets, weights, lse);
+        DeviceBuffer.requireHolds("opencl " + op, "dPicked", dPicked, ceilDiv(rows, rowsPerGrad));
+        if (rows == 0 || vocab == 0) return;
+        launch2d("log_softmax_gather_backward_in_place", vocab, rows, logits, targets, weights, lse, dPicked, rowsPerGrad, vocab);
     }
 
     @Override

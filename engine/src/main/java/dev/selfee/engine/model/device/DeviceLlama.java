@@ -326,11 +326,10 @@ public final class DeviceLlama implements AutoCloseable {
             project(s.x1, pre + "self_attn.v_proj", s.v, rows, hidden, kw);
             be.rope(s.q, s.q, ws.positions, invFreq, rows, c.numAttentionHeads(), c.headDim());
             be.rope(s.k, s.k, ws.positions, invFreq, rows, c.numKeyValueHeads(), c.headDim());
-            for (int b = 0; b < batch; b++) {
-                long from = (long) b * seq * kw, to = ((long) b * cache.capacity + start) * kw;
-                be.copy(s.k, from, cache.keys[l], to, (long) seq * kw);
-                be.copy(s.v, from, cache.values[l], to, (long) seq * kw);
-            }
+            // row b's new keys and values go to its cache row from position start on
+            long newRow = (long) seq * kw, cacheRow = (long) cache.capacity * kw;
+            be.copyRows(s.k, 0, newRow, cache.keys[l], (long) start * kw, cacheRow, batch, seq * kw);
+            be.copyRows(s.v, 0, newRow, cache.values[l], (long) start * kw, cacheRow, batch, seq * kw);
             Integer w = c.slidingWindowOf(l);
             AttentionShape shape = new AttentionShape(batch, seq, kLen, c.numAttentionHeads(), c.numKeyValueHeads(), c.headDim())
                     .withKeyCapacity(cache.capacity).withWindow(w == null ? 0 : w);
@@ -347,7 +346,7 @@ public final class DeviceLlama implements AutoCloseable {
             h = next;
             next = t;
         }
-        for (int b = 0; b < batch; b++) be.copy(h, ((long) b * seq + seq - 1) * hidden, ws.dxf, (long) b * hidden, hidden); // each row's last position
+        be.copyRows(h, (long) (seq - 1) * hidden, (long) seq * hidden, ws.dxf, 0, hidden, batch, hidden); // each row's last position
         be.rmsNormRows(ws.dxf, param.get("model.norm.weight"), ws.xf, batch, hidden, eps);
         be.gemm(false, true, batch, vocab, hidden, 1f, ws.xf, 0, hidden, param.get(lmHead), 0, hidden, 0f, ws.logits, 0, vocab);
         float[] logits = new float[batch * vocab];
@@ -383,11 +382,12 @@ public final class DeviceLlama implements AutoCloseable {
         pass = null; // the saved activations serve one backward
         int rows = p.rows;
         ws.dPicked.write(0, dLogProbs, 0, p.batch);
-        be.fill(ws.dlogits, 0f, rows * vocab);
-        be.logSoftmaxGatherBackward(ws.logits, ws.targets, ws.weights, ws.lseRows, ws.dPicked, p.seq, ws.dlogits, rows, vocab);
+        // the logits' gradient replaces the logits (needed by nothing after this): one rows×vocab buffer, not two
+        DeviceBuffer dlogits = ws.logits;
+        be.logSoftmaxGatherBackwardInPlace(dlogits, ws.targets, ws.weights, ws.lseRows, ws.dPicked, p.seq, rows, vocab);
         // logits = xf · lm_headᵀ
-        be.gemm(false, false, rows, hidden, vocab, 1f, ws.dlogits, 0, vocab, param.get(lmHead), 0, hidden, 0f, ws.dxf, 0, hidden);
-        be.gemm(true, false, vocab, hidden, rows, 1f, ws.dlogits, 0, vocab, ws.xf, 0, hidden, 1f, grad.get(lmHead), 0, hidden);
+        be.gemm(false, false, rows, hidden, vocab, 1f, dlogits, 0, vocab, param.get(lmHead), 0, hidden, 0f, ws.dxf, 0, hidden);
+        be.gemm(true, false, vocab, hidden, rows, 1f, dlogits, 0, vocab, ws.xf, 0, hidden, 1f, grad.get(lmHead), 0, hidden);
         DeviceBuffer dh = ws.dh, dx = ws.dx, tmp = ws.tmp;
         be.rmsNormRowsBackward(ws.h[layers], param.get("model.norm.weight"), ws.dxf, dh, grad.get("model.norm.weight"), rows, hidden, eps);
         for (int l = layers - 1; l >= 0; l--) {
@@ -560,7 +560,7 @@ public final class DeviceLlama implements AutoCloseable {
         final DeviceBuffer ids, mask, targets, weights, positions, ones;
         final DeviceBuffer[] h;
         final Layer[] layer;
-        final DeviceBuffer xf, logits, lseRows, picked, sums, dPicked, dlogits, dxf, dh, dx, tmp;
+        final DeviceBuffer xf, logits, lseRows, picked, sums, dPicked, dxf, dh, dx, tmp;
         final DeviceBuffer dact, dgate, dup, dattn, dq, dk, dv, dqPre, dkPre;
 
         Workspace(int rows, int batch) {
@@ -589,7 +589,6 @@ public final class DeviceLlama implements AutoCloseable {
             dxf = alloc(r * hidden); // also the decoder's gather of last positions
             boolean train = trainable();
             dPicked = train ? alloc(batch) : null;
-            dlogits = train ? alloc(r * vocab) : null;
             dh = train ? alloc(r * hidden) : null;
             dx = train ? alloc(r * hidden) : null;
             tmp = train ? alloc(r * hidden) : null;

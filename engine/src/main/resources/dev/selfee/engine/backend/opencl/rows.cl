@@ -168,3 +168,23 @@ __kernel void log_softmax_gather_backward(__global const float *x, const ulong x
     if (j == (int) targets[to + row]) d += c;
     dx[dxo + at] += d;
 }
+
+// The same written over the logits (global: columns × rows): each work-item reads its one logit
+// and then overwrites it, so no work-item reads a value another has written; rows of weight 0 become zeros.
+__kernel void log_softmax_gather_backward_in_place(__global float *x, const ulong xo, __global const float *targets, const ulong to,
+                                                   __global const float *w, const ulong wo, __global const float *lse, const ulong lo,
+                                                   __global const float *dpicked, const ulong dpo, const int rows_per_grad,
+                                                   const int vocab) {
+    const int j = get_global_id(0), row = get_global_id(1);
+    if (j >= vocab) return;
+    const size_t at = xo + (size_t) row * vocab + j;
+    const float weight = w[wo + row];
+    if (weight == 0.0f) {
+        x[at] = 0.0f;
+        return;
+    }
+    const float c = dpicked[dpo + row / rows_per_grad] * weight;
+    float d = -c * exp(x[at] - lse[lo + row]);
+    if (j == (int) targets[to + row]) d += c;
+    x[at] = d;
+}

@@ -197,6 +197,9 @@ class CpuBackendOpsTest {
         DeviceBuffer dx = cpu.allocate(rows * vocab);
         cpu.logSoftmaxGatherBackward(x, t, w, lse, cpu.upload(g), seq, dx, rows, vocab);
         assertClose(vl.grad().toArray(), dx.read(), 1e-5, "sequence log-probs backward");
+        DeviceBuffer inPlace = cpu.upload(logits);
+        cpu.logSoftmaxGatherBackwardInPlace(inPlace, t, w, lse, cpu.upload(g), seq, rows, vocab);
+        assertArrayEquals(dx.read(), inPlace.read(), 0f, "in place: the same gradient, written over the logits (masked rows: zeros)");
 
         // cross-entropy: -Σ picked / Σ weights, with every weight 1 but the ignored target's
         float[] ones = new float[rows];

@@ -228,6 +228,21 @@ class CpuBackendTest {
     }
 
     @Test
+    void stridedCopiesMoveEachRowAndLeaveTheGapsAlone() {
+        // 3 rows of 2 from a 3×4 matrix's columns 1..2 into a 3×3 one's columns 0..1
+        DeviceBuffer src = cpu.upload(new float[] {0, 1, 2, 3, 10, 11, 12, 13, 20, 21, 22, 23});
+        DeviceBuffer dst = cpu.upload(new float[] {-1, -1, -1, -1, -1, -1, -1, -1, -1});
+        cpu.copyRows(src, 1, 4, dst, 0, 3, 3, 2);
+        assertArrayEquals(new float[] {1, 2, -1, 11, 12, -1, 21, 22, -1}, dst.read());
+        cpu.copyRows(src, 0, 4, dst, 0, 3, 0, 2); // no rows: nothing to check or copy
+        var e = assertThrows(IllegalArgumentException.class, () -> cpu.copyRows(src, 1, 4, dst, 2, 3, 3, 2));
+        assertTrue(e.getMessage().contains("cpu copyRows (3 rows of 2, stride 3, offset 2): destination needs 10 floats but its buffer holds 9"),
+                e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> cpu.copyRows(src, 0, -4, dst, 0, 3, 3, 2));
+        assertTrue(e.getMessage().contains("cpu copyRows: source offset 0, stride -4"), e.getMessage());
+    }
+
+    @Test
     void outOfBoundsOperandsNameTheOpAndSizes() {
         DeviceBuffer small = cpu.allocate(5), big = cpu.allocate(100);
         var e = assertThrows(IllegalArgumentException.class, () -> cpu.gemm(false, false, 3, 3, 3, 1, small, 0, 3, big, 0, 3, 0, big, 0, 3));

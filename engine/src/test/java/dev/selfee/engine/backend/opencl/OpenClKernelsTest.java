@@ -140,6 +140,29 @@ class OpenClKernelsTest {
         }
     }
 
+    @ParameterizedTest(name = "cols={0}")
+    @ValueSource(ints = {1, 63, 64, 65, 1000})
+    void stridedCopiesEqualTheCpus(int cols) {
+        OpenClBackend gpu = OpenClTestDevice.backend();
+        SplittableRandom r = new SplittableRandom(cols);
+        int rows = 5;
+        long srcStride = cols + 3L, dstStride = 2L * cols + 1;
+        float[] x = random(r, (int) (rows * srcStride + 7), 10), y = random(r, (int) (rows * dstStride + 5), 10);
+        try (DeviceBuffer gx = gpu.upload(x); DeviceBuffer gy = gpu.upload(y)) {
+            DeviceBuffer cx = cpu.upload(x), cy = cpu.upload(y);
+            gpu.copyRows(gx, 2, srcStride, gy, 4, dstStride, rows, cols);
+            cpu.copyRows(cx, 2, srcStride, cy, 4, dstStride, rows, cols);
+            assertArrayEquals(cy.read(), gy.read(), "copyRows");
+            // through slices, and a stride of 0 broadcasting one row
+            gpu.copyRows(gx.slice(1, x.length - 1), 0, 0, gy.slice(3, y.length - 3), 1, cols, 2, cols);
+            cpu.copyRows(cx.slice(1, x.length - 1), 0, 0, cy.slice(3, y.length - 3), 1, cols, 2, cols);
+            assertArrayEquals(cy.read(), gy.read(), "copyRows on slices");
+            var e = assertThrows(IllegalArgumentException.class, () -> gpu.copyRows(gx, 11, srcStride, gy, 0, dstStride, rows, cols));
+            assertTrue(e.getMessage().contains("opencl copyRows (" + rows + " rows of " + cols + ", stride " + srcStride + ", offset 11): source needs"),
+                    e.getMessage());
+        }
+    }
+
     @Test
     void transfersLargerThanTheStagingBufferGoInChunks() {
         OpenClBackend gpu = OpenClTestDevice.backend();

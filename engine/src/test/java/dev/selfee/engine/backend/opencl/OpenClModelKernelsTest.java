@@ -197,7 +197,9 @@ class OpenClModelKernelsTest {
             be.rowSums(picked, sums, batch, seq);
             be.rowSums(picked, total, 1, rows);
             be.logSoftmaxGatherBackward(x, t, w, lse, put(be, dPicked, sliced), seq, dx, rows, vocab);
-            results[b] = concat(lse.read(), picked.read(), sums.read(), total.read(), dx.read());
+            DeviceBuffer inPlace = put(be, logits, sliced);
+            be.logSoftmaxGatherBackwardInPlace(inPlace, t, w, lse, put(be, dPicked, sliced), seq, rows, vocab);
+            results[b] = concat(lse.read(), picked.read(), sums.read(), total.read(), dx.read(), inPlace.read());
         }
         assertClose(results[0], results[1], 1e-5, "logSoftmaxGather, rowSums, backward (vocab " + vocab + ")");
     }
