@@ -2,6 +2,7 @@ package dev.selfee.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.selfee.engine.Parallel;
+import dev.selfee.engine.TensorPool;
 import dev.selfee.engine.autograd.Tape;
 import dev.selfee.engine.autograd.Var;
 import dev.selfee.engine.io.LlamaConfig;
@@ -54,15 +55,18 @@ final class TrainStepBench implements Runnable {
         SequenceBatch batch = SequenceBatch.of(prompts, rest); // every next token is a target: plain LM loss
         double[] times = new double[steps];
         float loss = 0;
-        try (Tape tape = Tape.start()) {
+        TensorPool pool = new TensorPool(); // activations and gradients, reused from step to step as the trainers do
+        try (Tape tape = Tape.start(pool)) {
             for (int i = -2; i < steps; i++) {
                 long t0 = System.nanoTime();
-                Var l = m.meanTokenLoss(batch);
-                tape.backward(l);
+                try (var _ = pool.use()) {
+                    Var l = m.meanTokenLoss(batch);
+                    loss = l.item();
+                    tape.backward(l);
+                }
                 opt.step();
                 opt.zeroGrad();
                 if (i >= 0) times[i] = (System.nanoTime() - t0) / 1e9;
-                loss = l.item();
             }
         }
         double median = Timing.median(times);

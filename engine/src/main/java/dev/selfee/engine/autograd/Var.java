@@ -62,10 +62,12 @@ public class Var {
 
     /**
      * The gradient buffer, zero on first use; backward code accumulates into it. Results of
-     * recorded ops borrow it from their tape, which takes it back once the backward pass is done.
+     * recorded ops borrow it from their tape, which takes it back as soon as their op's backward
+     * has run (its array may be longer than the gradient: index it from 0 to the value's size);
+     * leaves own theirs.
      */
     public final Tensor ensureGrad() {
-        if (grad == null) grad = tape == null ? Tensor.zeros(value.shape()) : tape.borrowZeros(value.shape());
+        if (grad == null) grad = tape == null ? Tensor.zerosUnpooled(value.shape()) : tape.borrowZeros(value.shape());
         return grad;
     }
 
