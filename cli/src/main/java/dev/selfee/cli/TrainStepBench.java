@@ -46,6 +46,7 @@ final class TrainStepBench implements Runnable {
         long trainableCount = 0;
         for (Parameter p : trainable) trainableCount += p.value().size();
         AdamW opt = new AdamW(trainable, 1e-4);
+        for (Parameter p : trainable) p.releaseGrad(null); // allocated again by backward, from released activations
         SplittableRandom r = new SplittableRandom(1);
         List<int[]> prompts = new ArrayList<>(), rest = new ArrayList<>();
         for (int b = 0; b < batchSize; b++) {
@@ -66,6 +67,7 @@ final class TrainStepBench implements Runnable {
                 }
                 opt.step();
                 opt.zeroGrad();
+                for (Parameter p : trainable) p.releaseGrad(pool);
                 if (i >= 0) times[i] = (System.nanoTime() - t0) / 1e9;
             }
         }

@@ -31,6 +31,15 @@ public final class Tensor {
         return new Tensor(pooled == null ? new float[n] : pooled, 0, s, rowMajorStrides(s));
     }
 
+    /** A contiguous tensor of the given shape on the first elements of {@code data}, which may be longer (a {@link TensorPool} array). */
+    public static Tensor over(float[] data, int... shape) {
+        int[] s = checkedShape(shape);
+        if (count(s) > data.length) {
+            throw new IllegalArgumentException("Tensor.over: shape " + Arrays.toString(s) + " holds " + count(s) + " values but the array has " + data.length);
+        }
+        return new Tensor(data, 0, s, rowMajorStrides(s));
+    }
+
     /** A new zero-filled tensor on its own exactly sized array, never from a {@link TensorPool}: for storage that outlives a step. */
     public static Tensor zerosUnpooled(int... shape) {
         int[] s = checkedShape(shape);

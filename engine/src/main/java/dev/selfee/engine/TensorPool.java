@@ -81,6 +81,23 @@ public final class TensorPool {
         if (q.isEmpty()) free.remove(e.getKey());
     }
 
+    /**
+     * An array of at least n floats, first n zero, that may be up to four times longer: for a
+     * parameter's gradient, which lives from the backward pass to the optimizer step and so can
+     * borrow the memory of activations that backward has just released.
+     */
+    public float[] takeRoomy(int n) {
+        if (n < MIN_POOLED) return new float[n];
+        Map.Entry<Integer, ArrayDeque<Free>> e = free.ceilingEntry(n);
+        if (e == null || e.getKey() / 4 > n) return new float[sizeClass(n)];
+        ArrayDeque<Free> q = e.getValue();
+        float[] a = q.pop().data();
+        if (q.isEmpty()) free.remove(e.getKey());
+        bytesFree -= 4L * a.length;
+        Arrays.fill(a, 0, n, 0f);
+        return a;
+    }
+
     /** Hands an array back for reuse; nothing may use it afterwards. */
     public void give(float[] a) {
         if (a == null || a.length < MIN_POOLED) return;

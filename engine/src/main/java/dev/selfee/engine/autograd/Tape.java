@@ -159,8 +159,7 @@ public final class Tape implements AutoCloseable {
     Tensor borrowZeros(int[] shape) {
         int n = 1;
         for (int d : shape) n = Math.multiplyExact(n, d);
-        float[] buf = pool.take(n);
-        return buf.length == n ? Tensor.of(buf, shape) : Tensor.of(buf, buf.length).slice(0, 0, n).reshape(shape);
+        return Tensor.over(pool.take(n), shape);
     }
 
     private void recycle(Tensor grad) {

@@ -19,7 +19,7 @@ import java.util.Arrays;
  */
 public final class LmHeadLogProbs {
     /** Logits held at once: rows per block are chosen so a block stays near this many floats. */
-    private static final int BLOCK_FLOATS = 1 << 22;
+    private static final int BLOCK_FLOATS = 1 << 20;
 
     private LmHeadLogProbs() {}
 

@@ -27,7 +27,10 @@ class RecyclingTapeTest {
         return SequenceBatch.of(prompts, completions);
     }
 
-    /** Runs the steps (forward, backward, a plain SGD update so each step sees new weights); returns the last gradients and the log-probs. */
+    /**
+     * Runs the steps (forward, backward, a plain SGD update so each step sees new weights; with a
+     * pool the parameters' gradients are released between steps); returns the log-probs and the last gradients.
+     */
     static List<float[]> train(LlamaModel m, TensorPool pool, long[] poolBytes) {
         List<float[]> out = new ArrayList<>();
         try (Tape tape = pool == null ? Tape.start() : Tape.start(pool)) {
@@ -40,10 +43,12 @@ class RecyclingTapeTest {
                 }
                 if (pool != null) poolBytes[s] = pool.bytesFree();
                 for (Parameter p : m.parameters().values()) {
-                    float[] w = p.value().data(), g = p.grad().data();
+                    float[] w = p.value().data(), g = p.grad().data(); // a pooled gradient's array may be longer: index by the value's
                     for (int i = 0; i < w.length; i++) w[i] -= 0.01f * g[i];
                 }
-                if (s < COMPLETION_LENGTHS.length - 1) m.zeroGrad();
+                if (s == COMPLETION_LENGTHS.length - 1) break;
+                if (pool == null) m.zeroGrad();
+                else for (Parameter p : m.parameters().values()) p.releaseGrad(pool); // the next backward borrows activations' memory
             }
         }
         for (Parameter p : m.parameters().values()) out.add(p.grad().toArray());

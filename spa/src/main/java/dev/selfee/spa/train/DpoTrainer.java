@@ -137,7 +137,7 @@ public final class DpoTrainer {
         double lossSum = resumed == null ? 0 : resumed.lossSum();
         if (resumed != null && refinement != null) refinement.threshold().restore(resumed.spaWindow());
         metrics.resumeAt(done);
-        policy.zeroGrad();
+        for (Parameter p : params) p.releaseGrad(null); // the first backward takes them from released activations
         Map<String, Object> last = Map.of();
         double epoch = 0;
         TensorPool pool = new TensorPool(); // activations and gradients, reused from step to step
@@ -156,6 +156,7 @@ public final class DpoTrainer {
                         throw diverged(step.number() + 1, "the gradient norm is not finite (" + e.getMessage() + ")");
                     }
                 }
+                for (Parameter p : params) p.releaseGrad(pool); // stepped: until the next backward, activations may use that memory
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("step", step.number() + 1);
                 row.put("epoch", step.epoch());

@@ -50,7 +50,7 @@ public final class SftTrainer {
         TrainingCheckpoint.State resumed = o.saveSteps() > 0 ? TrainingCheckpoint.resume(workDir, fingerprint, model, optimizer) : null;
         int done = resumed == null ? 0 : resumed.step();
         metrics.resumeAt(done);
-        model.zeroGrad();
+        for (Parameter p : params) p.releaseGrad(null); // the first backward takes them from released activations
         double lossSum = resumed == null ? 0 : resumed.lossSum(), epoch = 0;
         Map<String, Object> last = Map.of();
         TensorPool pool = new TensorPool(); // activations and gradients, reused from step to step
@@ -90,6 +90,7 @@ public final class SftTrainer {
                         throw diverged(model, workDir, step.number() + 1, "the gradient norm is not finite (" + e.getMessage() + ")");
                     }
                 }
+                for (Parameter p : params) p.releaseGrad(pool); // stepped: until the next backward, activations may use that memory
                 double loss = nll / stepTokens;
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("step", step.number() + 1);
