@@ -2,6 +2,7 @@ package dev.selfee.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.selfee.engine.Parallel;
+import dev.selfee.engine.TensorPool;
 import dev.selfee.engine.autograd.Tape;
 import dev.selfee.engine.autograd.Var;
 import dev.selfee.engine.backend.Backend;
@@ -49,6 +50,7 @@ final class TrainStepBench implements Runnable {
         long trainableCount = 0;
         for (Parameter p : trainable) trainableCount += p.value().size();
         AdamW opt = new AdamW(trainable, 1e-4);
+        for (Parameter p : trainable) p.releaseGrad(null); // allocated again by backward, from released activations
         SplittableRandom r = new SplittableRandom(1);
         List<int[]> prompts = new ArrayList<>(), rest = new ArrayList<>();
         for (int b = 0; b < batchSize; b++) {
@@ -63,15 +65,19 @@ final class TrainStepBench implements Runnable {
         }
         double[] times = new double[steps];
         float loss = 0;
-        try (Tape tape = Tape.start()) {
+        TensorPool pool = new TensorPool(); // activations and gradients, reused from step to step as the trainers do
+        try (Tape tape = Tape.start(pool)) {
             for (int i = -2; i < steps; i++) {
                 long t0 = System.nanoTime();
-                Var l = m.meanTokenLoss(batch);
-                tape.backward(l);
+                try (var _ = pool.use()) {
+                    Var l = m.meanTokenLoss(batch);
+                    loss = l.item();
+                    tape.backward(l);
+                }
                 opt.step();
                 opt.zeroGrad();
+                for (Parameter p : trainable) p.releaseGrad(pool);
                 if (i >= 0) times[i] = (System.nanoTime() - t0) / 1e9;
-                loss = l.item();
             }
         }
         double median = Timing.median(times);

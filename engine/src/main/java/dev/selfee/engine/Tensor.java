@@ -20,8 +20,28 @@ public final class Tensor {
         this.strides = strides;
     }
 
-    /** A new zero-filled tensor. */
+    /**
+     * A new zero-filled tensor. Inside a {@link TensorPool#use()} scope its storage may be a
+     * recycled array longer than the tensor (contiguous from offset 0, not {@link #isDense}).
+     */
     public static Tensor zeros(int... shape) {
+        int[] s = checkedShape(shape);
+        int n = Math.toIntExact(count(s));
+        float[] pooled = TensorPool.takeForTensor(n);
+        return new Tensor(pooled == null ? new float[n] : pooled, 0, s, rowMajorStrides(s));
+    }
+
+    /** A contiguous tensor of the given shape on the first elements of {@code data}, which may be longer (a {@link TensorPool} array). */
+    public static Tensor over(float[] data, int... shape) {
+        int[] s = checkedShape(shape);
+        if (count(s) > data.length) {
+            throw new IllegalArgumentException("Tensor.over: shape " + Arrays.toString(s) + " holds " + count(s) + " values but the array has " + data.length);
+        }
+        return new Tensor(data, 0, s, rowMajorStrides(s));
+    }
+
+    /** A new zero-filled tensor on its own exactly sized array, never from a {@link TensorPool}: for storage that outlives a step. */
+    public static Tensor zerosUnpooled(int... shape) {
         int[] s = checkedShape(shape);
         return new Tensor(new float[Math.toIntExact(count(s))], 0, s, rowMajorStrides(s));
     }
@@ -39,7 +59,7 @@ public final class Tensor {
     /** A tensor filled with {@code value}. */
     public static Tensor full(float value, int... shape) {
         Tensor t = zeros(shape);
-        Arrays.fill(t.data, value);
+        Arrays.fill(t.data, 0, t.size(), value);
         return t;
     }
 

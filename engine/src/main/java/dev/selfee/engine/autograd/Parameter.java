@@ -1,6 +1,7 @@
 package dev.selfee.engine.autograd;
 
 import dev.selfee.engine.Tensor;
+import dev.selfee.engine.TensorPool;
 import dev.selfee.engine.optim.Trainable;
 
 /**
@@ -26,6 +27,17 @@ public final class Parameter extends Var implements Trainable {
     @Override
     public Tensor grad() {
         return requiresGrad() ? ensureGrad() : null;
+    }
+
+    /**
+     * Hands the gradient's memory to {@code pool} and forgets it (the next backward pass starts a
+     * zero one): a training loop calls it after each optimizer step, so that between steps the
+     * forward pass can use that memory for activations (torch's zero_grad(set_to_none=True)).
+     * With a null pool the collector reclaims it.
+     */
+    public void releaseGrad(TensorPool pool) {
+        Tensor g = takeGrad();
+        if (pool != null && g != null && g.offset() == 0) pool.give(g.data());
     }
 
     /** Stops this parameter from requiring a gradient and frees its gradient buffer; returns this. */

@@ -33,7 +33,7 @@ public final class Recompute {
             }
             if (x.requiresGrad() && input.grad() != null) {
                 float[] dx = x.ensureGrad().data(), di = input.grad().data();
-                for (int i = 0; i < dx.length; i++) dx[i] += di[i];
+                for (int i = 0, n = x.value().size(); i < n; i++) dx[i] += di[i];
             }
         }, inputs);
     }

@@ -2,10 +2,10 @@ package dev.selfee.engine.autograd;
 
 import dev.selfee.engine.Shapes;
 import dev.selfee.engine.Tensor;
-import java.util.ArrayDeque;
+import dev.selfee.engine.TensorPool;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Records ops for reverse-mode differentiation. A tape is confined to the thread that
@@ -16,9 +16,14 @@ import java.util.Arrays;
  * <p>{@link #backward} runs the recorded ops in reverse and then empties the tape (keeping its
  * capacity), so one tape can serve step after step. Leaf gradients ({@link Parameter},
  * {@link Var#variable}) accumulate across passes until zeroed: gradient accumulation for free.
- * Gradients of intermediate results live only during the pass: the tape takes their buffers
- * back and reuses them, so a training loop that keeps one tape open does not reallocate them
- * every step.
+ * Gradients of intermediate results live only during the pass: the tape takes each buffer back
+ * as soon as the op that produced the result has run its backward, and reuses it.
+ *
+ * <p>A tape {@linkplain #start(TensorPool) started with a pool} also recycles activations: the
+ * arrays {@link Tensor#zeros} took from the pool while an op ran forward (its output, saved
+ * state) go back to the pool once that op's backward has run, and the next step's forward takes
+ * them again. Run the forward and backward passes inside {@code pool.use()}; the values of Vars
+ * recorded on such a tape must not be read once its backward pass has begun.
  * <pre>{@code
  * try (Tape tape = Tape.start()) {
  *     for (Batch b : batches) {
@@ -36,16 +41,32 @@ public final class Tape implements AutoCloseable {
     private final Thread owner = Thread.currentThread();
     private final ArrayList<Var> outputs = new ArrayList<>();
     private final ArrayList<Backward> backwards = new ArrayList<>();
-    private final HashMap<Integer, ArrayDeque<float[]>> spare = new HashMap<>(); // recycled gradient buffers by length
+    private final ArrayList<List<float[]>> owned = new ArrayList<>(); // per op: the pool arrays its forward allocated
+    private final TensorPool pool; // gradient buffers, and activations when recycling
+    private final boolean recycling;
     private boolean closed;
 
-    private Tape(Tape previous) {
+    private Tape(Tape previous, TensorPool pool, boolean recycling) {
         this.previous = previous;
+        this.pool = pool;
+        this.recycling = recycling;
     }
 
     /** Starts recording on this thread (nested tapes shadow outer ones until closed). */
     public static Tape start() {
-        Tape t = new Tape(ACTIVE.get());
+        return begin(new TensorPool(), false);
+    }
+
+    /**
+     * Starts a tape that recycles activations through {@code pool} as well as gradients (see
+     * the class comment): for training loops, whose steps allocate the same tensors again.
+     */
+    public static Tape start(TensorPool pool) {
+        return begin(pool, true);
+    }
+
+    private static Tape begin(TensorPool pool, boolean recycling) {
+        Tape t = new Tape(ACTIVE.get(), pool, recycling);
         ACTIVE.set(t);
         return t;
     }
@@ -74,6 +95,7 @@ public final class Tape implements AutoCloseable {
                     Var out = new Var(value, true, t);
                     t.outputs.add(out);
                     t.backwards.add(backward);
+                    t.owned.add(t.recycling && TensorPool.current() == t.pool ? t.pool.claim() : List.of());
                     return out;
                 }
             }
@@ -109,40 +131,47 @@ public final class Tape implements AutoCloseable {
         if (output.tape() != null && !outputs.contains(output)) {
             throw new IllegalStateException("backward: " + output + " is no longer on the tape (backward already ran past it)");
         }
+        pool.unclaim(); // allocated after the last recorded op: owned by none
         Tensor g = output.ensureGrad();
         float[] gd = g.data(), sd = gradOutput.contiguous().data();
         int so = gradOutput.contiguous().offset();
-        for (int i = 0; i < gd.length; i++) gd[i] += sd[so + i];
+        for (int i = 0, n = g.size(); i < n; i++) gd[i] += sd[so + i];
         try {
             for (int i = outputs.size() - 1; i >= 0; i--) {
                 Var out = outputs.get(i);
                 if (out.hasGrad()) backwards.get(i).run(out.grad());
+                // every consumer of out ran before it: its gradient is spent, and so is what this op's
+                // forward allocated, so memory falls (and buffers get reused) as the pass proceeds
+                recycle(out.takeGrad());
+                for (float[] a : owned.get(i)) pool.give(a);
+                outputs.set(i, null);
+                backwards.set(i, null);
+                owned.set(i, null);
             }
         } finally {
-            for (Var out : outputs) recycle(out.takeGrad());
+            for (Var out : outputs) if (out != null) recycle(out.takeGrad());
             clear();
+            pool.trim();
         }
     }
 
-    /** A zero-filled tensor for an intermediate gradient, reusing a buffer from an earlier pass when one fits. */
+    /** A zero-filled tensor for an intermediate gradient, on a buffer from the pool (possibly longer than the tensor). */
     Tensor borrowZeros(int[] shape) {
-        long n = 1;
-        for (int d : shape) n *= d;
-        ArrayDeque<float[]> q = spare.get((int) n);
-        float[] buf = q == null ? null : q.poll();
-        if (buf == null) return Tensor.zeros(shape);
-        Arrays.fill(buf, 0f);
-        return Tensor.of(buf, shape);
+        int n = 1;
+        for (int d : shape) n = Math.multiplyExact(n, d);
+        return Tensor.over(pool.take(n), shape);
     }
 
     private void recycle(Tensor grad) {
-        if (grad != null && grad.isDense()) spare.computeIfAbsent(grad.size(), k -> new ArrayDeque<>()).push(grad.data());
+        if (grad != null && grad.offset() == 0) pool.give(grad.data());
     }
 
     /** Forgets every recorded op without back-propagating. */
     public void clear() {
         outputs.clear();
         backwards.clear();
+        owned.clear();
+        pool.unclaim();
     }
 
     /** Stops recording on this thread and restores the tape that was active before. */
@@ -153,7 +182,6 @@ public final class Tape implements AutoCloseable {
         if (ACTIVE.get() != this) throw new IllegalStateException("Tape: nested tapes must be closed in reverse order");
         closed = true;
         clear();
-        spare.clear();
         if (previous == null) ACTIVE.remove();
         else ACTIVE.set(previous);
     }

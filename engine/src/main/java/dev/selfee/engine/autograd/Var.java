@@ -1,6 +1,7 @@
 package dev.selfee.engine.autograd;
 
 import dev.selfee.engine.Tensor;
+import dev.selfee.engine.TensorPool;
 import java.util.Arrays;
 
 /**
@@ -62,10 +63,17 @@ public class Var {
 
     /**
      * The gradient buffer, zero on first use; backward code accumulates into it. Results of
-     * recorded ops borrow it from their tape, which takes it back once the backward pass is done.
+     * recorded ops borrow it from their tape, which takes it back as soon as their op's backward
+     * has run (its array may be longer than the gradient: index it from 0 to the value's size).
+     * Leaves own theirs: inside a {@link TensorPool#use()} scope it comes from the pool (see
+     * {@link Parameter#releaseGrad}), else it is a new array.
      */
     public final Tensor ensureGrad() {
-        if (grad == null) grad = tape == null ? Tensor.zeros(value.shape()) : tape.borrowZeros(value.shape());
+        if (grad == null) {
+            TensorPool pool = TensorPool.current();
+            if (tape != null) grad = tape.borrowZeros(value.shape());
+            else grad = pool == null ? Tensor.zerosUnpooled(value.shape()) : Tensor.over(pool.takeRoomy(value.size()), value.shape());
+        }
         return grad;
     }
 

@@ -1,5 +1,6 @@
 package dev.selfee.engine.model;
 
+import dev.selfee.engine.TensorPool;
 import dev.selfee.engine.autograd.NoGrad;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -23,7 +24,8 @@ public final class Scorer {
         Integer[] order = IntStream.range(0, n).boxed().toArray(Integer[]::new);
         java.util.Arrays.sort(order, Comparator.comparingInt(i -> prompts.get(i).length + completions.get(i).length));
         float[] out = new float[n];
-        try (NoGrad _ = NoGrad.enter()) {
+        TensorPool pool = new TensorPool(); // each batch's activations are reused by the next one
+        try (NoGrad _ = NoGrad.enter(); var _ = pool.use()) {
             for (int s = 0; s < n; s += batchSize) {
                 List<int[]> p = new ArrayList<>(), c = new ArrayList<>();
                 int e = Math.min(n, s + batchSize);
@@ -32,6 +34,7 @@ public final class Scorer {
                     c.add(completions.get(order[i]));
                 }
                 float[] v = model.sequenceLogProbs(SequenceBatch.of(p, c)).value().toArray();
+                for (float[] a : pool.claim()) pool.give(a); // nothing of this batch is read any more
                 for (int i = s; i < e; i++) out[order[i]] = v[i - s];
             }
         }

@@ -46,7 +46,7 @@ public final class Attention {
         Tensor qv = q.value(), kv = k.value(), vv = v.value();
         float[] qd = qv.data(), kd = kv.data(), vd = vv.data();
         int qo = qv.offset(), ko = kv.offset(), vo = vv.offset();
-        float[] probs = Tape.willRecord(q, k, v) ? new float[batch * heads * tile] : null;
+        float[] probs = Tape.willRecord(q, k, v) ? Tensor.zeros(batch * heads * tile).data() : null; // may be longer (TensorPool)
         Tensor out = Tensor.zeros(batch, qLen, qw);
         forward(qv, kd, ko, vd, vo, kLen * kw, kLen, heads, kvHeads, mask, window, probs, out);
 

@@ -2,6 +2,7 @@ package dev.selfee.engine.ops;
 
 import dev.selfee.engine.Parallel;
 import dev.selfee.engine.Tensor;
+import dev.selfee.engine.TensorPool;
 import dev.selfee.engine.autograd.Tape;
 import dev.selfee.engine.autograd.Var;
 import dev.selfee.engine.kernel.Gemm;
@@ -14,10 +15,11 @@ import java.util.Arrays;
  * {@link SequenceLogProbs} over {@link Linear} logits, without ever holding [batch, seq, vocab]
  * logits. Only counted rows are projected, a block of rows at a time; backward recomputes each
  * block's logits instead of keeping them (one extra head product, for a vocabulary-sized saving).
+ * Its work buffers come from the {@link TensorPool} in use, if any, and go back to it.
  */
 public final class LmHeadLogProbs {
     /** Logits held at once: rows per block are chosen so a block stays near this many floats. */
-    private static final int BLOCK_FLOATS = 1 << 22;
+    private static final int BLOCK_FLOATS = 1 << 20;
 
     private LmHeadLogProbs() {}
 
@@ -37,7 +39,7 @@ public final class LmHeadLogProbs {
         int[] rows = counted(w);
         int n = rows.length, block = Math.max(16, BLOCK_FLOATS / Math.max(1, vocab));
         float[] lse = new float[n], logp = new float[n];
-        float[] logits = new float[Math.min(n, block) * vocab], h = new float[Math.min(n, block) * dim];
+        float[] logits = scratch(Math.min(n, block) * vocab), h = scratch(Math.min(n, block) * dim);
         for (int r0 = 0; r0 < n; r0 += block) {
             int m = Math.min(block, n - r0);
             project(hv, wv, rows, r0, m, dim, vocab, h, logits);
@@ -50,6 +52,8 @@ public final class LmHeadLogProbs {
                 }
             });
         }
+        release(logits);
+        release(h);
         Tensor out = Tensor.zeros(batch);
         for (int i = 0; i < n; i++) out.data()[rows[i] / seq] += w[rows[i]] * logp[i];
         int[] tg = targets.clone();
@@ -57,7 +61,7 @@ public final class LmHeadLogProbs {
             float[] gd = g.data();
             float[] dh = hidden.requiresGrad() ? hidden.ensureGrad().data() : null;
             float[] dw = weight.requiresGrad() ? weight.ensureGrad().data() : null;
-            float[] hb = new float[Math.min(n, block) * dim], lb = new float[Math.min(n, block) * vocab], dhb = new float[hb.length];
+            float[] hb = scratch(Math.min(n, block) * dim), lb = scratch(Math.min(n, block) * vocab), dhb = scratch(Math.min(n, block) * dim);
             for (int r0 = 0; r0 < n; r0 += block) {
                 int m = Math.min(block, n - r0), base = r0;
                 project(hv, wv, rows, r0, m, dim, vocab, hb, lb);
@@ -78,7 +82,21 @@ public final class LmHeadLogProbs {
                 }
                 if (dw != null) Gemm.gemm(true, false, vocab, dim, m, 1f, lb, 0, vocab, hb, 0, dim, 1f, dw, 0, dim);
             }
+            release(hb);
+            release(lb);
+            release(dhb);
         }, hidden, weight);
+    }
+
+    /** A work buffer of at least n floats: from the tensor pool in use (a training step reuses the last one's), else new. */
+    private static float[] scratch(int n) {
+        TensorPool pool = TensorPool.current();
+        return pool == null ? new float[n] : pool.take(n);
+    }
+
+    private static void release(float[] a) {
+        TensorPool pool = TensorPool.current();
+        if (pool != null) pool.give(a);
     }
 
     /** Indices of the rows with a non-zero weight. */

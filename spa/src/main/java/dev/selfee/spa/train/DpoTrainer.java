@@ -1,6 +1,7 @@
 package dev.selfee.spa.train;
 
 import dev.selfee.engine.Tensor;
+import dev.selfee.engine.TensorPool;
 import dev.selfee.engine.autograd.NoGrad;
 import dev.selfee.engine.autograd.Parameter;
 import dev.selfee.engine.autograd.Tape;
@@ -136,17 +137,18 @@ public final class DpoTrainer {
         double lossSum = resumed == null ? 0 : resumed.lossSum();
         if (resumed != null && refinement != null) refinement.threshold().restore(resumed.spaWindow());
         metrics.resumeAt(done);
-        policy.zeroGrad();
+        for (Parameter p : params) p.releaseGrad(null); // the first backward takes them from released activations
         Map<String, Object> last = Map.of();
         double epoch = 0;
-        try (Tape tape = Tape.start(); MetricsFile pairLog = refinement == null ? null : new MetricsFile(workDir.resolve(PAIRS_FILE))) {
+        TensorPool pool = new TensorPool(); // activations and gradients, reused from step to step
+        try (Tape tape = Tape.start(pool); MetricsFile pairLog = refinement == null ? null : new MetricsFile(workDir.resolve(PAIRS_FILE))) {
             if (pairLog != null) pairLog.resumeAt(done);
             for (TrainingPlan.Step step : plan.steps().subList(done, total)) {
                 double lr = optimizer.learningRate();
                 StepAverages avg = new StepAverages();
                 OptionalDouble norm = OptionalDouble.empty();
                 for (int m = 0; m < step.microBatches().size(); m++) {
-                    microBatch(tape, step, step.microBatches().get(m), total, avg, pairLog);
+                    microBatch(tape, pool, step, step.microBatches().get(m), total, avg, pairLog);
                     try {
                         norm = accumulation.afterBackward();
                         if (m == step.microBatches().size() - 1 && norm.isEmpty()) norm = accumulation.flush();
@@ -154,6 +156,7 @@ public final class DpoTrainer {
                         throw diverged(step.number() + 1, "the gradient norm is not finite (" + e.getMessage() + ")");
                     }
                 }
+                for (Parameter p : params) p.releaseGrad(pool); // stepped: until the next backward, activations may use that memory
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("step", step.number() + 1);
                 row.put("epoch", step.epoch());
@@ -188,7 +191,7 @@ public final class DpoTrainer {
     }
 
     /** Forward, loss and backward of one micro-batch of pairs; adds its metrics to {@code avg}. */
-    private void microBatch(Tape tape, TrainingPlan.Step step, int[] idx, int total, StepAverages avg, MetricsFile pairLog) {
+    private void microBatch(Tape tape, TensorPool pool, TrainingPlan.Step step, int[] idx, int total, StepAverages avg, MetricsFile pairLog) {
         int b = idx.length;
         List<int[]> prompts = new ArrayList<>(2 * b), completions = new ArrayList<>(2 * b);
         for (int i : idx) {
@@ -200,71 +203,78 @@ public final class DpoTrainer {
             completions.add(pairs.get(i).rejected());
         }
         SequenceBatch batch = SequenceBatch.of(prompts, completions);
-        Var hidden = policy.hidden(batch.ids(), batch.mask(), batch.batch(), batch.seq());
-        Var logps = LmHeadLogProbs.apply(hidden, policy.lmHead(), batch.targets(), null);
-        float[] lp = logps.value().toArray();
+        // activations come from the pool and go back to it during backward (nothing reads them after)
+        TensorPool.Scope scope = pool.use();
+        try {
+            Var hidden = policy.hidden(batch.ids(), batch.mask(), batch.batch(), batch.seq());
+            Var logps = LmHeadLogProbs.apply(hidden, policy.lmHead(), batch.targets(), null);
+            float[] lp = logps.value().toArray();
 
-        SpaRefinement.Decision decision = null;
-        double[] margins = null;
-        if (refinement != null) {
-            double[] g = extrapolated(batch, hidden, lp);
-            margins = new double[b];
-            for (int k = 0; k < b; k++) {
-                int i = idx[k];
-                margins[k] = refinement.margin(g[k], g[b + k], ref.chosen()[i], ref.rejected()[i]);
+            SpaRefinement.Decision decision = null;
+            double[] margins = null;
+            if (refinement != null) {
+                double[] g = extrapolated(batch, hidden, lp);
+                margins = new double[b];
+                for (int k = 0; k < b; k++) {
+                    int i = idx[k];
+                    margins[k] = refinement.margin(g[k], g[b + k], ref.chosen()[i], ref.rejected()[i]);
+                }
+                decision = refinement.decide(margins, step.number(), total);
             }
-            decision = refinement.decide(margins, step.number(), total);
-        }
 
-        float[] grad = new float[2 * b];
-        double loss = 0, rc = 0, rr = 0, acc = 0, lc = 0, lr = 0;
-        for (int k = 0; k < b; k++) {
-            TokenizedPair t = pairs.get(idx[k]);
-            PreferenceLoss.Pair p = new PreferenceLoss.Pair(lp[k], lp[b + k], ref.chosen()[t.index()], ref.rejected()[t.index()],
-                    t.chosen().length, t.rejected().length);
-            PreferenceLoss.Value v = switch (o.loss()) {
-                case SIGMOID -> PreferenceLoss.smoothed(p, o.beta(), 0);
-                case CDPO -> PreferenceLoss.smoothed(p, o.beta(), o.labelSmoothing());
-                case IPO -> PreferenceLoss.ipo(p, o.beta());
-                case SPA -> PreferenceLoss.spa(p, o.beta(), decision.alpha(), decision.confident()[k]);
-            };
-            loss += v.loss();
-            grad[k] = (float) (v.dChosen() / b);
-            grad[b + k] = (float) (v.dRejected() / b);
-            double chosenReward = o.beta() * (p.policyChosen() - p.refChosen()), rejectedReward = o.beta() * (p.policyRejected() - p.refRejected());
-            rc += chosenReward;
-            rr += rejectedReward;
-            acc += chosenReward > rejectedReward ? 1 : 0;
-            lc += p.policyChosen();
-            lr += p.policyRejected();
-        }
-        loss /= b;
-        if (!Double.isFinite(loss)) {
-            tape.clear();
-            throw diverged(step.number() + 1, "the loss is " + loss);
-        }
-        tape.backward(logps, Tensor.of(grad, 2 * b));
-        avg.add("loss", loss);
-        avg.add("rewards/chosen", rc / b);
-        avg.add("rewards/rejected", rr / b);
-        avg.add("rewards/accuracies", acc / b);
-        avg.add("rewards/margins", (rc - rr) / b);
-        avg.add("logps/chosen", lc / b);
-        avg.add("logps/rejected", lr / b);
-        if (decision != null) {
-            avg.add("spa/threshold", decision.threshold());
-            avg.add("spa/confident_fraction", decision.confidentFraction());
-            avg.add("spa/alpha", decision.alpha());
+            float[] grad = new float[2 * b];
+            double loss = 0, rc = 0, rr = 0, acc = 0, lc = 0, lr = 0;
             for (int k = 0; k < b; k++) {
-                Map<String, Object> row = new LinkedHashMap<>();
-                row.put("index", idx[k]);
-                row.put("step", step.number() + 1);
-                row.put("margin", margins[k]);
-                row.put("threshold", decision.threshold());
-                row.put("confident", decision.confident()[k]);
-                row.put("alpha", decision.alpha());
-                pairLog.record(row);
+                TokenizedPair t = pairs.get(idx[k]);
+                PreferenceLoss.Pair p = new PreferenceLoss.Pair(lp[k], lp[b + k], ref.chosen()[t.index()], ref.rejected()[t.index()],
+                        t.chosen().length, t.rejected().length);
+                PreferenceLoss.Value v = switch (o.loss()) {
+                    case SIGMOID -> PreferenceLoss.smoothed(p, o.beta(), 0);
+                    case CDPO -> PreferenceLoss.smoothed(p, o.beta(), o.labelSmoothing());
+                    case IPO -> PreferenceLoss.ipo(p, o.beta());
+                    case SPA -> PreferenceLoss.spa(p, o.beta(), decision.alpha(), decision.confident()[k]);
+                };
+                loss += v.loss();
+                grad[k] = (float) (v.dChosen() / b);
+                grad[b + k] = (float) (v.dRejected() / b);
+                double chosenReward = o.beta() * (p.policyChosen() - p.refChosen()), rejectedReward = o.beta() * (p.policyRejected() - p.refRejected());
+                rc += chosenReward;
+                rr += rejectedReward;
+                acc += chosenReward > rejectedReward ? 1 : 0;
+                lc += p.policyChosen();
+                lr += p.policyRejected();
             }
+            loss /= b;
+            if (!Double.isFinite(loss)) {
+                tape.clear();
+                scope.close();
+                throw diverged(step.number() + 1, "the loss is " + loss);
+            }
+            tape.backward(logps, Tensor.of(grad, 2 * b));
+            avg.add("loss", loss);
+            avg.add("rewards/chosen", rc / b);
+            avg.add("rewards/rejected", rr / b);
+            avg.add("rewards/accuracies", acc / b);
+            avg.add("rewards/margins", (rc - rr) / b);
+            avg.add("logps/chosen", lc / b);
+            avg.add("logps/rejected", lr / b);
+            if (decision != null) {
+                avg.add("spa/threshold", decision.threshold());
+                avg.add("spa/confident_fraction", decision.confidentFraction());
+                avg.add("spa/alpha", decision.alpha());
+                for (int k = 0; k < b; k++) {
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    row.put("index", idx[k]);
+                    row.put("step", step.number() + 1);
+                    row.put("margin", margins[k]);
+                    row.put("threshold", decision.threshold());
+                    row.put("confident", decision.confident()[k]);
+                    row.put("alpha", decision.alpha());
+                    pairLog.record(row);
+                }
+            }
+        } finally {
+            scope.close();
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.selfee.spa.train;
 
 import dev.selfee.engine.Tensor;
+import dev.selfee.engine.TensorPool;
 import dev.selfee.engine.autograd.Parameter;
 import dev.selfee.engine.autograd.Tape;
 import dev.selfee.engine.autograd.Var;
@@ -49,10 +50,11 @@ public final class SftTrainer {
         TrainingCheckpoint.State resumed = o.saveSteps() > 0 ? TrainingCheckpoint.resume(workDir, fingerprint, model, optimizer) : null;
         int done = resumed == null ? 0 : resumed.step();
         metrics.resumeAt(done);
-        model.zeroGrad();
+        for (Parameter p : params) p.releaseGrad(null); // the first backward takes them from released activations
         double lossSum = resumed == null ? 0 : resumed.lossSum(), epoch = 0;
         Map<String, Object> last = Map.of();
-        try (Tape tape = Tape.start()) {
+        TensorPool pool = new TensorPool(); // activations and gradients, reused from step to step
+        try (Tape tape = Tape.start(pool)) {
             for (TrainingPlan.Step step : plan.steps().subList(done, total)) {
                 double lr = optimizer.learningRate();
                 List<int[]> micro = step.microBatches();
@@ -68,16 +70,19 @@ public final class SftTrainer {
                         completions.add(examples.get(i).completion());
                     }
                     SequenceBatch batch = SequenceBatch.of(prompts, completions);
-                    Var logps = LmHeadLogProbs.apply(model.hidden(batch.ids(), batch.mask(), batch.batch(), batch.seq()), model.lmHead(), batch.targets(), null);
                     double part = 0;
-                    for (float v : logps.value().toArray()) part -= v;
-                    if (!Double.isFinite(part)) {
-                        tape.clear();
-                        throw diverged(model, workDir, step.number() + 1, "the loss is " + part / stepTokens);
+                    try (var _ = pool.use()) { // activations come from the pool and go back to it during backward
+                        Var logps = LmHeadLogProbs.apply(model.hidden(batch.ids(), batch.mask(), batch.batch(), batch.seq()), model.lmHead(), batch.targets(), null);
+                        for (float v : logps.value().toArray()) part -= v;
+                        if (Double.isFinite(part)) {
+                            // d loss / d log p = −1 / (the step's tokens), times the micro-batch count that accumulation divides by again
+                            tape.backward(logps, Tensor.full((float) (-micro.size() / (double) stepTokens), idx.length));
+                        } else {
+                            tape.clear();
+                        }
                     }
+                    if (!Double.isFinite(part)) throw diverged(model, workDir, step.number() + 1, "the loss is " + part / stepTokens);
                     nll += part;
-                    // d loss / d log p = −1 / (the step's tokens), times the micro-batch count that accumulation divides by again
-                    tape.backward(logps, Tensor.full((float) (-micro.size() / (double) stepTokens), idx.length));
                     try {
                         norm = accumulation.afterBackward();
                         if (m == micro.size() - 1 && norm.isEmpty()) norm = accumulation.flush();
@@ -85,6 +90,7 @@ public final class SftTrainer {
                         throw diverged(model, workDir, step.number() + 1, "the gradient norm is not finite (" + e.getMessage() + ")");
                     }
                 }
+                for (Parameter p : params) p.releaseGrad(pool); // stepped: until the next backward, activations may use that memory
                 double loss = nll / stepTokens;
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("step", step.number() + 1);
