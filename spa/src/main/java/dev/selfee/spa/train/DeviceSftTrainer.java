@@ -2,16 +2,12 @@ package dev.selfee.spa.train;
 
 import dev.selfee.engine.backend.Backend;
 import dev.selfee.engine.model.LlamaModel;
-import dev.selfee.engine.model.SequenceBatch;
 import dev.selfee.engine.model.device.DeviceLlama;
 import dev.selfee.spa.Progress;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.OptionalDouble;
 
 /**
@@ -44,39 +40,28 @@ public final class DeviceSftTrainer {
         long start = System.nanoTime();
         TrainingPlan plan = new TrainingPlan(examples.size(), o);
         int total = plan.totalSteps();
-        double epoch = 0;
-        Map<String, Object> last = Map.of();
         try (DeviceLlama device = DeviceLlama.upload(model, backend)) {
             DeviceOptimizer optimizer = new DeviceOptimizer(device, model, o, total);
-            // the CPU trainer's fingerprint: a checkpoint resumes on either backend
-            String fingerprint = o.saveSteps() > 0 ? TrainingCheckpoint.fingerprint("sft", o.toString(), SftTrainer.dataHash(examples),
-                    ReferenceLogps.modelHash(model), "") : null;
+            // no LoRA on a device: the CPU trainer's fingerprint, so a checkpoint resumes on either backend
+            String fingerprint = o.saveSteps() > 0 ? SftTrainer.fingerprint(o, examples, model, "") : null;
             TrainingCheckpoint.State resumed = o.saveSteps() > 0 ? optimizer.resume(workDir, fingerprint) : null;
             int done = resumed == null ? 0 : resumed.step();
-            double lossSum = resumed == null ? 0 : resumed.lossSum();
-            metrics.resumeAt(done);
+            StepLog log = new StepLog(metrics, progress, total, o.saveSteps(), resumed);
             for (TrainingPlan.Step step : plan.steps().subList(done, total)) {
                 double lr = optimizer.learningRate();
                 List<int[]> micro = step.microBatches();
-                long stepTokens = 0;
-                for (int[] idx : micro) for (int i : idx) stepTokens += examples.get(i).completion().length;
+                long stepTokens = SftTrainer.completionTokens(examples, micro);
                 double nll = 0;
                 OptionalDouble norm = OptionalDouble.empty();
                 for (int m = 0; m < micro.size(); m++) {
                     int[] idx = micro.get(m);
-                    List<int[]> prompts = new ArrayList<>(), completions = new ArrayList<>();
-                    for (int i : idx) {
-                        prompts.add(examples.get(i).prompt());
-                        completions.add(examples.get(i).completion());
-                    }
-                    float[] logps = device.sequenceLogProbs(SequenceBatch.of(prompts, completions));
+                    float[] logps = device.sequenceLogProbs(SftTrainer.batch(examples, idx));
                     double part = 0;
                     for (float v : logps) part -= v;
                     if (!Double.isFinite(part)) throw DeviceDpoTrainer.divergedAt(device, model, workDir, step.number() + 1, "the loss is " + part / stepTokens);
                     nll += part;
-                    // d loss / d log p = −1 / (the step's tokens), times the micro-batch count that accumulation divides by again
                     float[] g = new float[idx.length];
-                    Arrays.fill(g, (float) (-micro.size() / (double) stepTokens));
+                    Arrays.fill(g, SftTrainer.logProbGradient(micro.size(), stepTokens));
                     device.backward(g);
                     try {
                         norm = optimizer.afterBackward();
@@ -86,25 +71,13 @@ public final class DeviceSftTrainer {
                     }
                 }
                 double loss = nll / stepTokens;
-                Map<String, Object> row = new LinkedHashMap<>();
-                row.put("step", step.number() + 1);
-                row.put("epoch", step.epoch());
-                row.put("loss", loss);
-                row.put("grad_norm", norm.orElse(Double.NaN));
-                row.put("learning_rate", lr);
-                metrics.record(row);
-                lossSum += loss;
-                last = row;
-                epoch = step.epoch();
-                if (progress != null) progress.update(step.number() + 1, String.format(Locale.ROOT, "loss %.4f", loss));
-                int stepsDone = step.number() + 1;
-                if (o.saveSteps() > 0 && stepsDone % o.saveSteps() == 0 && stepsDone < total) {
-                    optimizer.save(workDir, fingerprint, new TrainingCheckpoint.State(stepsDone, lossSum, new double[0]));
+                if (log.record(step, loss, norm, lr, null, String.format(Locale.ROOT, "loss %.4f", loss))) {
+                    optimizer.save(workDir, fingerprint, log.checkpoint(step, new double[0]));
                 }
             }
             device.downloadInto(model);
             if (o.saveSteps() > 0) TrainingCheckpoint.delete(workDir);
-            return new SftTrainer.Result(model, new TrainingSummary(total, epoch, lossSum / total, last, (System.nanoTime() - start) / 1e9));
+            return new SftTrainer.Result(model, log.summary(start));
         }
     }
 }

@@ -12,14 +12,9 @@ import dev.selfee.engine.ops.LmHeadLogProbs;
 import dev.selfee.engine.optim.GradientAccumulation;
 import dev.selfee.engine.optim.Optimizer;
 import dev.selfee.spa.Progress;
-import dev.selfee.spa.loss.PreferenceLoss;
 import dev.selfee.spa.loss.SpaRefinement;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.OptionalDouble;
 
 /**
@@ -51,6 +46,7 @@ public final class DpoTrainer {
     private final List<TokenizedPair> pairs;
     private final DpoOptions o;
     private final Path workDir;
+    private final PreferenceBatchLoss loss;
     private final SpaRefinement refinement;
 
     private DpoTrainer(LlamaModel policy, ReferenceLogps ref, LlamaModel referenceModel, List<TokenizedPair> pairs, DpoOptions o, Path workDir) {
@@ -60,7 +56,8 @@ public final class DpoTrainer {
         this.pairs = pairs;
         this.o = o;
         this.workDir = workDir;
-        this.refinement = o.loss() == PreferenceLoss.Type.SPA ? o.refinement() : null;
+        this.loss = new PreferenceBatchLoss(o, pairs, ref);
+        this.refinement = loss.refinement();
     }
 
     /**
@@ -83,14 +80,7 @@ public final class DpoTrainer {
      */
     public static Result train(LlamaModel policy, ReferenceLogps ref, LlamaModel referenceModel, List<TokenizedPair> pairs, DpoOptions options,
                                Path workDir, MetricsSink metrics, Progress progress) {
-        requireNonEmpty(pairs);
-        checkVocab(policy, pairs);
-        if (ref.chosen().length != pairs.size() || ref.rejected().length != pairs.size()) {
-            throw new IllegalArgumentException("reference log-probs cover " + ref.chosen().length + " pairs but the dataset has " + pairs.size());
-        }
-        for (int i = 0; i < pairs.size(); i++) {
-            if (pairs.get(i).index() != i) throw new IllegalArgumentException("pair at position " + i + " has index " + pairs.get(i).index() + "; indices must be 0..n-1 in order");
-        }
+        checkData(policy, ref, pairs);
         if (options.needsReferenceModel()) {
             if (referenceModel == null) throw new IllegalArgumentException("the SPA loss with lambda > 0 needs the reference model itself (DND extrapolates its logits)");
             if (referenceModel == policy && policy.lora() == null) {
@@ -103,6 +93,18 @@ public final class DpoTrainer {
         }
         return new DpoTrainer(policy, ref, options.needsReferenceModel() ? referenceModel : null, pairs, options, workDir)
                 .run(metrics == null ? MetricsSink.NONE : metrics, progress);
+    }
+
+    /** The checks of both backends' trainers on the data: not empty, in the model's vocabulary, indexed 0..n-1, all with reference log-probs. */
+    static void checkData(LlamaModel policy, ReferenceLogps ref, List<TokenizedPair> pairs) {
+        requireNonEmpty(pairs);
+        checkVocab(policy, pairs);
+        if (ref.chosen().length != pairs.size() || ref.rejected().length != pairs.size()) {
+            throw new IllegalArgumentException("reference log-probs cover " + ref.chosen().length + " pairs but the dataset has " + pairs.size());
+        }
+        for (int i = 0; i < pairs.size(); i++) {
+            if (pairs.get(i).index() != i) throw new IllegalArgumentException("pair at position " + i + " has index " + pairs.get(i).index() + "; indices must be 0..n-1 in order");
+        }
     }
 
     static void requireNonEmpty(List<?> data) {
@@ -131,15 +133,12 @@ public final class DpoTrainer {
         List<Parameter> params = policy.trainableParameters();
         Optimizer optimizer = o.training().optimizer(params, total);
         GradientAccumulation accumulation = new GradientAccumulation(optimizer, o.training().gradientAccumulationSteps(), o.training().maxGradNorm());
-        String fingerprint = saveSteps > 0 ? fingerprint() : null;
+        String fingerprint = saveSteps > 0 ? fingerprint(o, pairs, ref, policy, referenceModel, SftTrainer.loraKey(policy)) : null;
         TrainingCheckpoint.State resumed = saveSteps > 0 ? TrainingCheckpoint.resume(workDir, fingerprint, policy, optimizer) : null;
         int done = resumed == null ? 0 : resumed.step();
-        double lossSum = resumed == null ? 0 : resumed.lossSum();
         if (resumed != null && refinement != null) refinement.threshold().restore(resumed.spaWindow());
-        metrics.resumeAt(done);
+        StepLog log = new StepLog(metrics, progress, total, saveSteps, resumed);
         for (Parameter p : params) p.releaseGrad(null); // the first backward takes them from released activations
-        Map<String, Object> last = Map.of();
-        double epoch = 0;
         TensorPool pool = new TensorPool(); // activations and gradients, reused from step to step
         try (Tape tape = Tape.start(pool); MetricsFile pairLog = refinement == null ? null : new MetricsFile(workDir.resolve(PAIRS_FILE))) {
             if (pairLog != null) pairLog.resumeAt(done);
@@ -157,122 +156,41 @@ public final class DpoTrainer {
                     }
                 }
                 for (Parameter p : params) p.releaseGrad(pool); // stepped: until the next backward, activations may use that memory
-                Map<String, Object> row = new LinkedHashMap<>();
-                row.put("step", step.number() + 1);
-                row.put("epoch", step.epoch());
-                row.put("loss", avg.mean("loss"));
-                row.put("grad_norm", norm.orElse(Double.NaN));
-                row.put("learning_rate", lr);
-                avg.into(row);
-                if (refinement != null) row.put("spa/lambda", o.spaLambda());
-                metrics.record(row);
-                lossSum += avg.mean("loss");
-                last = row;
-                epoch = step.epoch();
-                if (progress != null) progress.update(step.number() + 1, String.format(Locale.ROOT, "loss %.4f acc %.2f", avg.mean("loss"), avg.mean("rewards/accuracies")));
-                int stepsDone = step.number() + 1;
-                if (saveSteps > 0 && stepsDone % saveSteps == 0 && stepsDone < total) {
-                    double[] window = refinement == null ? new double[0] : refinement.threshold().snapshot();
-                    TrainingCheckpoint.save(workDir, fingerprint, policy, optimizer, new TrainingCheckpoint.State(stepsDone, lossSum, window));
-                }
+                if (loss.recordStep(log, step, avg, norm, lr)) TrainingCheckpoint.save(workDir, fingerprint, policy, optimizer, loss.checkpoint(log, step));
             }
         }
         if (saveSteps > 0) TrainingCheckpoint.delete(workDir);
-        return new Result(policy, new TrainingSummary(total, epoch, lossSum / total, last, (System.nanoTime() - start) / 1e9));
+        return new Result(policy, log.summary(start));
     }
 
-    /** What identifies this run for resuming: the options, the data, the starting weights and the reference. */
-    private String fingerprint() {
+    /**
+     * What identifies a run for resuming: the options, the data, the starting weights and the
+     * reference ({@code loraKey} empty without adapters); the same on both backends, so a checkpoint resumes on either.
+     */
+    static String fingerprint(DpoOptions o, List<TokenizedPair> pairs, ReferenceLogps ref, LlamaModel policy, LlamaModel referenceModel, String loraKey) {
         java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 * ref.chosen().length);
         for (int i = 0; i < ref.chosen().length; i++) b.putFloat(ref.chosen()[i]).putFloat(ref.rejected()[i]);
         return TrainingCheckpoint.fingerprint("dpo", o.toString(), ReferenceLogps.dataHash(pairs), ReferenceLogps.modelHash(policy),
-                java.util.HexFormat.of().formatHex(b.array()), referenceModel == null ? "" : ReferenceLogps.modelHash(referenceModel),
-                SftTrainer.loraKey(policy));
+                java.util.HexFormat.of().formatHex(b.array()), referenceModel == null ? "" : ReferenceLogps.modelHash(referenceModel), loraKey);
     }
 
     /** Forward, loss and backward of one micro-batch of pairs; adds its metrics to {@code avg}. */
     private void microBatch(Tape tape, TensorPool pool, TrainingPlan.Step step, int[] idx, int total, StepAverages avg, MetricsFile pairLog) {
-        int b = idx.length;
-        List<int[]> prompts = new ArrayList<>(2 * b), completions = new ArrayList<>(2 * b);
-        for (int i : idx) {
-            prompts.add(pairs.get(i).prompt());
-            completions.add(pairs.get(i).chosen());
-        }
-        for (int i : idx) {
-            prompts.add(pairs.get(i).prompt());
-            completions.add(pairs.get(i).rejected());
-        }
-        SequenceBatch batch = SequenceBatch.of(prompts, completions);
+        SequenceBatch batch = loss.batch(idx);
         // activations come from the pool and go back to it during backward (nothing reads them after)
         TensorPool.Scope scope = pool.use();
         try {
             Var hidden = policy.hidden(batch.ids(), batch.mask(), batch.batch(), batch.seq());
             Var logps = LmHeadLogProbs.apply(hidden, policy.lmHead(), batch.targets(), null);
             float[] lp = logps.value().toArray();
-
-            SpaRefinement.Decision decision = null;
-            double[] margins = null;
-            if (refinement != null) {
-                double[] g = extrapolated(batch, hidden, lp);
-                margins = new double[b];
-                for (int k = 0; k < b; k++) {
-                    int i = idx[k];
-                    margins[k] = refinement.margin(g[k], g[b + k], ref.chosen()[i], ref.rejected()[i]);
-                }
-                decision = refinement.decide(margins, step.number(), total);
-            }
-
-            float[] grad = new float[2 * b];
-            double loss = 0, rc = 0, rr = 0, acc = 0, lc = 0, lr = 0;
-            for (int k = 0; k < b; k++) {
-                TokenizedPair t = pairs.get(idx[k]);
-                PreferenceLoss.Pair p = new PreferenceLoss.Pair(lp[k], lp[b + k], ref.chosen()[t.index()], ref.rejected()[t.index()],
-                        t.chosen().length, t.rejected().length);
-                PreferenceLoss.Value v = switch (o.loss()) {
-                    case SIGMOID -> PreferenceLoss.smoothed(p, o.beta(), 0);
-                    case CDPO -> PreferenceLoss.smoothed(p, o.beta(), o.labelSmoothing());
-                    case IPO -> PreferenceLoss.ipo(p, o.beta());
-                    case SPA -> PreferenceLoss.spa(p, o.beta(), decision.alpha(), decision.confident()[k]);
-                };
-                loss += v.loss();
-                grad[k] = (float) (v.dChosen() / b);
-                grad[b + k] = (float) (v.dRejected() / b);
-                double chosenReward = o.beta() * (p.policyChosen() - p.refChosen()), rejectedReward = o.beta() * (p.policyRejected() - p.refRejected());
-                rc += chosenReward;
-                rr += rejectedReward;
-                acc += chosenReward > rejectedReward ? 1 : 0;
-                lc += p.policyChosen();
-                lr += p.policyRejected();
-            }
-            loss /= b;
-            if (!Double.isFinite(loss)) {
+            PreferenceBatchLoss.Value v = loss.compute(idx, lp, () -> extrapolated(batch, hidden, lp), step, total);
+            if (!Double.isFinite(v.loss)) {
                 tape.clear();
                 scope.close();
-                throw diverged(step.number() + 1, "the loss is " + loss);
+                throw diverged(step.number() + 1, "the loss is " + v.loss);
             }
-            tape.backward(logps, Tensor.of(grad, 2 * b));
-            avg.add("loss", loss);
-            avg.add("rewards/chosen", rc / b);
-            avg.add("rewards/rejected", rr / b);
-            avg.add("rewards/accuracies", acc / b);
-            avg.add("rewards/margins", (rc - rr) / b);
-            avg.add("logps/chosen", lc / b);
-            avg.add("logps/rejected", lr / b);
-            if (decision != null) {
-                avg.add("spa/threshold", decision.threshold());
-                avg.add("spa/confident_fraction", decision.confidentFraction());
-                avg.add("spa/alpha", decision.alpha());
-                for (int k = 0; k < b; k++) {
-                    Map<String, Object> row = new LinkedHashMap<>();
-                    row.put("index", idx[k]);
-                    row.put("step", step.number() + 1);
-                    row.put("margin", margins[k]);
-                    row.put("threshold", decision.threshold());
-                    row.put("confident", decision.confident()[k]);
-                    row.put("alpha", decision.alpha());
-                    pairLog.record(row);
-                }
-            }
+            tape.backward(logps, Tensor.of(v.grad, v.grad.length));
+            v.record(avg, pairLog);
         } finally {
             scope.close();
         }
@@ -280,11 +198,7 @@ public final class DpoTrainer {
 
     /** log p_g of every row: the policy's own log-probs when λ = 0, else DND's extrapolation against the reference. */
     private double[] extrapolated(SequenceBatch batch, Var hidden, float[] lp) {
-        if (referenceModel == null) {
-            double[] g = new double[lp.length];
-            for (int i = 0; i < lp.length; i++) g[i] = lp[i];
-            return g;
-        }
+        if (referenceModel == null) return PreferenceBatchLoss.widen(lp);
         try (NoGrad _ = NoGrad.enter(); var _ = ReferenceLogps.asBase(referenceModel)) {
             Var refHidden = referenceModel.hidden(batch.ids(), batch.mask(), batch.batch(), batch.seq());
             return ExtrapolatedLogProbs.compute(hidden.value(), policy.lmHead().value(), refHidden.value(), referenceModel.lmHead().value(),

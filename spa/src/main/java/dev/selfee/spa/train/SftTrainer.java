@@ -13,10 +13,8 @@ import dev.selfee.engine.optim.Optimizer;
 import dev.selfee.spa.Progress;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.OptionalDouble;
 
 /**
@@ -46,37 +44,28 @@ public final class SftTrainer {
         List<Parameter> params = model.trainableParameters();
         Optimizer optimizer = o.optimizer(params, total);
         GradientAccumulation accumulation = new GradientAccumulation(optimizer, o.gradientAccumulationSteps(), o.maxGradNorm());
-        String fingerprint = o.saveSteps() > 0 ? TrainingCheckpoint.fingerprint("sft", o.toString(), dataHash(examples), ReferenceLogps.modelHash(model), loraKey(model)) : null;
+        String fingerprint = o.saveSteps() > 0 ? fingerprint(o, examples, model, loraKey(model)) : null;
         TrainingCheckpoint.State resumed = o.saveSteps() > 0 ? TrainingCheckpoint.resume(workDir, fingerprint, model, optimizer) : null;
         int done = resumed == null ? 0 : resumed.step();
-        metrics.resumeAt(done);
+        StepLog log = new StepLog(metrics, progress, total, o.saveSteps(), resumed);
         for (Parameter p : params) p.releaseGrad(null); // the first backward takes them from released activations
-        double lossSum = resumed == null ? 0 : resumed.lossSum(), epoch = 0;
-        Map<String, Object> last = Map.of();
         TensorPool pool = new TensorPool(); // activations and gradients, reused from step to step
         try (Tape tape = Tape.start(pool)) {
             for (TrainingPlan.Step step : plan.steps().subList(done, total)) {
                 double lr = optimizer.learningRate();
                 List<int[]> micro = step.microBatches();
-                long stepTokens = 0;
-                for (int[] idx : micro) for (int i : idx) stepTokens += examples.get(i).completion().length;
+                long stepTokens = completionTokens(examples, micro);
                 double nll = 0;
                 OptionalDouble norm = OptionalDouble.empty();
                 for (int m = 0; m < micro.size(); m++) {
                     int[] idx = micro.get(m);
-                    List<int[]> prompts = new ArrayList<>(), completions = new ArrayList<>();
-                    for (int i : idx) {
-                        prompts.add(examples.get(i).prompt());
-                        completions.add(examples.get(i).completion());
-                    }
-                    SequenceBatch batch = SequenceBatch.of(prompts, completions);
+                    SequenceBatch batch = batch(examples, idx);
                     double part = 0;
                     try (var _ = pool.use()) { // activations come from the pool and go back to it during backward
                         Var logps = LmHeadLogProbs.apply(model.hidden(batch.ids(), batch.mask(), batch.batch(), batch.seq()), model.lmHead(), batch.targets(), null);
                         for (float v : logps.value().toArray()) part -= v;
                         if (Double.isFinite(part)) {
-                            // d loss / d log p = −1 / (the step's tokens), times the micro-batch count that accumulation divides by again
-                            tape.backward(logps, Tensor.full((float) (-micro.size() / (double) stepTokens), idx.length));
+                            tape.backward(logps, Tensor.full(logProbGradient(micro.size(), stepTokens), idx.length));
                         } else {
                             tape.clear();
                         }
@@ -92,25 +81,43 @@ public final class SftTrainer {
                 }
                 for (Parameter p : params) p.releaseGrad(pool); // stepped: until the next backward, activations may use that memory
                 double loss = nll / stepTokens;
-                Map<String, Object> row = new LinkedHashMap<>();
-                row.put("step", step.number() + 1);
-                row.put("epoch", step.epoch());
-                row.put("loss", loss);
-                row.put("grad_norm", norm.orElse(Double.NaN));
-                row.put("learning_rate", lr);
-                metrics.record(row);
-                lossSum += loss;
-                last = row;
-                epoch = step.epoch();
-                if (progress != null) progress.update(step.number() + 1, String.format(Locale.ROOT, "loss %.4f", loss));
-                int stepsDone = step.number() + 1;
-                if (o.saveSteps() > 0 && stepsDone % o.saveSteps() == 0 && stepsDone < total) {
-                    TrainingCheckpoint.save(workDir, fingerprint, model, optimizer, new TrainingCheckpoint.State(stepsDone, lossSum, new double[0]));
+                if (log.record(step, loss, norm, lr, null, String.format(Locale.ROOT, "loss %.4f", loss))) {
+                    TrainingCheckpoint.save(workDir, fingerprint, model, optimizer, log.checkpoint(step, new double[0]));
                 }
             }
         }
         if (o.saveSteps() > 0) TrainingCheckpoint.delete(workDir);
-        return new Result(model, new TrainingSummary(total, epoch, lossSum / total, last, (System.nanoTime() - start) / 1e9));
+        return new Result(model, log.summary(start));
+    }
+
+    /** What identifies a run for resuming ({@code loraKey} empty without adapters); the same on both backends, so a checkpoint resumes on either. */
+    static String fingerprint(TrainingOptions o, List<TokenizedExample> examples, LlamaModel model, String loraKey) {
+        return TrainingCheckpoint.fingerprint("sft", o.toString(), dataHash(examples), ReferenceLogps.modelHash(model), loraKey);
+    }
+
+    /** The examples {@code idx} as one batch. */
+    static SequenceBatch batch(List<TokenizedExample> examples, int[] idx) {
+        List<int[]> prompts = new ArrayList<>(), completions = new ArrayList<>();
+        for (int i : idx) {
+            prompts.add(examples.get(i).prompt());
+            completions.add(examples.get(i).completion());
+        }
+        return SequenceBatch.of(prompts, completions);
+    }
+
+    /** The completion tokens of a step's micro-batches: the loss's denominator. */
+    static long completionTokens(List<TokenizedExample> examples, List<int[]> microBatches) {
+        long tokens = 0;
+        for (int[] idx : microBatches) for (int i : idx) tokens += examples.get(i).completion().length;
+        return tokens;
+    }
+
+    /**
+     * d loss / d log p of each sequence: −1 / (the step's tokens), times the micro-batch count that
+     * accumulation divides by again.
+     */
+    static float logProbGradient(int microBatches, long stepTokens) {
+        return (float) (-microBatches / (double) stepTokens);
     }
 
     /** The adapter settings and starting adapter weights (empty without LoRA): part of a run's fingerprint. */
