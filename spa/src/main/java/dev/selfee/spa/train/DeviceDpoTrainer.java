@@ -123,8 +123,8 @@ public final class DeviceDpoTrainer {
         SequenceBatch batch = loss.batch(idx);
         float[] lp = device.sequenceLogProbs(batch);
         PreferenceBatchLoss.Value v = loss.compute(idx, lp, () -> extrapolated(batch, lp), step, total);
-        if (!Double.isFinite(v.loss)) throw diverged(step.number() + 1, "the loss is " + v.loss);
-        device.backward(v.grad);
+        if (!Double.isFinite(v.loss())) throw diverged(step.number() + 1, "the loss is " + v.loss());
+        device.backward(v.grad());
         v.record(avg, pairLog);
     }
 

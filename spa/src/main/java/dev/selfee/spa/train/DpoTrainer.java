@@ -184,12 +184,12 @@ public final class DpoTrainer {
             Var logps = LmHeadLogProbs.apply(hidden, policy.lmHead(), batch.targets(), null);
             float[] lp = logps.value().toArray();
             PreferenceBatchLoss.Value v = loss.compute(idx, lp, () -> extrapolated(batch, hidden, lp), step, total);
-            if (!Double.isFinite(v.loss)) {
+            if (!Double.isFinite(v.loss())) {
                 tape.clear();
                 scope.close();
-                throw diverged(step.number() + 1, "the loss is " + v.loss);
+                throw diverged(step.number() + 1, "the loss is " + v.loss());
             }
-            tape.backward(logps, Tensor.of(v.grad, v.grad.length));
+            tape.backward(logps, Tensor.of(v.grad(), v.grad().length));
             v.record(avg, pairLog);
         } finally {
             scope.close();

@@ -119,28 +119,11 @@ final class PreferenceBatchLoss {
 
     /**
      * One micro-batch's mean loss, its gradient by each row's log-prob (to be sent into the backward),
-     * and what it adds to the step's metrics.
+     * and what it adds to the step's metrics: the means of the rewards and log-probs, and SPA's
+     * decision with each pair's margin (null for TRL's losses).
      */
-    static final class Value {
+    record Value(double loss, float[] grad, double[] means, int[] idx, int stepNumber, SpaRefinement.Decision decision, double[] margins) {
         private static final String[] METRICS = {"rewards/chosen", "rewards/rejected", "rewards/accuracies", "rewards/margins", "logps/chosen", "logps/rejected"};
-
-        final double loss;
-        final float[] grad;
-        private final double[] means;
-        private final int[] idx;
-        private final int stepNumber;
-        private final SpaRefinement.Decision decision;
-        private final double[] margins;
-
-        private Value(double loss, float[] grad, double[] means, int[] idx, int stepNumber, SpaRefinement.Decision decision, double[] margins) {
-            this.loss = loss;
-            this.grad = grad;
-            this.means = means;
-            this.idx = idx;
-            this.stepNumber = stepNumber;
-            this.decision = decision;
-            this.margins = margins;
-        }
 
         /** Adds the micro-batch's metrics to {@code avg} and, for SPA, a row per pair to {@code pairLog}. */
         void record(StepAverages avg, MetricsFile pairLog) {
