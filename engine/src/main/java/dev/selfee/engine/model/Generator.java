@@ -4,7 +4,6 @@ import dev.selfee.engine.Tensor;
 import dev.selfee.engine.autograd.NoGrad;
 import dev.selfee.engine.autograd.Var;
 import dev.selfee.engine.ops.Linear;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -29,43 +28,18 @@ public final class Generator {
      * row r samples from its own random stream (seed, r), so results do not depend on the batch size.
      */
     public static List<Generation> generate(LlamaModel model, List<int[]> prompts, SamplingOptions options, long firstRow) {
-        int batch = prompts.size();
-        if (batch == 0) return List.of();
-        int vocab = model.config().vocabSize(), longest = 0;
-        for (int b = 0; b < batch; b++) {
-            int[] p = prompts.get(b);
-            if (p.length == 0) throw new IllegalArgumentException("prompt " + b + " is empty; generation needs at least one token");
-            for (int id : p) {
-                if (id < 0 || id >= vocab) throw new IllegalArgumentException("prompt " + b + ": token id " + id + " is outside the vocabulary [0, " + vocab + ")");
-            }
-            longest = Math.max(longest, p.length);
-        }
-        int maxNew = options.maxNewTokens(), capacity = longest + Math.max(1, maxNew);
-        int[] ids = new int[batch * longest], lengths = new int[batch];
-        float[] mask = new float[batch * capacity];
-        float[] promptMask = new float[batch * longest];
-        for (int b = 0; b < batch; b++) {
-            int[] p = prompts.get(b);
-            int pad = longest - p.length;
-            lengths[b] = p.length;
-            System.arraycopy(p, 0, ids, b * longest + pad, p.length);
-            for (int t = pad; t < longest; t++) {
-                promptMask[b * longest + t] = 1f;
-                mask[b * capacity + t] = 1f;
-            }
-        }
-        List<List<Integer>> out = new ArrayList<>();
-        for (int b = 0; b < batch; b++) out.add(new ArrayList<>());
-        boolean[] done = new boolean[batch];
-        if (maxNew == 0) return results(out, done);
+        if (prompts.isEmpty()) return List.of();
+        int vocab = model.config().vocabSize();
+        GenerationRows g = new GenerationRows(prompts, vocab, options, firstRow);
+        int batch = g.batch, longest = g.longest, capacity = g.capacity, maxNew = g.maxNew;
+        int[] lengths = g.lengths;
+        float[] mask = g.mask;
+        if (maxNew == 0) return g.results();
         var c = model.config();
         KvCache cache = new KvCache(c.numHiddenLayers(), batch, capacity, c.numKeyValueHeads() * c.headDim());
-        Sampler sampler = new Sampler(options);
-        java.util.SplittableRandom[] streams = new java.util.SplittableRandom[batch];
-        for (int b = 0; b < batch; b++) streams[b] = sampler.stream(firstRow + b);
         try (NoGrad _ = NoGrad.enter()) {
-            Var hidden = model.decode(ids, batch, longest, LlamaModel.positions(promptMask, batch, longest, 0),
-                    Tensor.of(promptMask, batch, longest), cache, 0);
+            Var hidden = model.decode(g.ids, batch, longest, LlamaModel.positions(g.promptMask, batch, longest, 0),
+                    Tensor.of(g.promptMask, batch, longest), cache, 0);
             int live = batch;
             int[] rows = new int[batch], next = new int[batch], pos = new int[batch]; // per batch slot: its prompt row, token, position
             for (int b = 0; b < batch; b++) rows[b] = b;
@@ -73,12 +47,8 @@ public final class Generator {
                 Tensor logits = Linear.apply(hidden, model.lmHead()).value(); // [live, 1, vocab]
                 int still = 0;
                 for (int slot = 0; slot < live; slot++) {
-                    int r = rows[slot];
-                    int token = sampler.next(logits.data(), logits.offset() + slot * vocab, vocab, streams[r]);
-                    if (options.isStop(token)) {
-                        done[r] = true;
-                    } else {
-                        out.get(r).add(token);
+                    int token = g.sample(rows[slot], logits.data(), logits.offset() + slot * vocab, vocab);
+                    if (token >= 0) {
                         next[slot] = token;
                         still++;
                     }
@@ -86,7 +56,7 @@ public final class Generator {
                 if (still == 0 || step + 1 >= maxNew) break;
                 if (still < live) { // drop finished rows from the batch: later steps compute only live ones
                     int[] keep = new int[still];
-                    for (int slot = 0, j = 0; slot < live; slot++) if (!done[rows[slot]]) keep[j++] = slot;
+                    for (int slot = 0, j = 0; slot < live; slot++) if (!g.done(rows[slot])) keep[j++] = slot;
                     cache = cache.select(keep);
                     for (int j = 0; j < still; j++) {
                         int slot = keep[j];
@@ -108,12 +78,6 @@ public final class Generator {
                         Tensor.of(visible, live, at + 1), cache, at);
             }
         }
-        return results(out, done);
-    }
-
-    private static List<Generation> results(List<List<Integer>> out, boolean[] done) {
-        List<Generation> r = new ArrayList<>();
-        for (int b = 0; b < out.size(); b++) r.add(new Generation(out.get(b).stream().mapToInt(Integer::intValue).toArray(), done[b]));
-        return r;
+        return g.results();
     }
 }
