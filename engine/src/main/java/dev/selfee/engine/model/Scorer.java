@@ -5,6 +5,7 @@ import dev.selfee.engine.autograd.NoGrad;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.Function;
 import java.util.stream.IntStream;
 
 /**
@@ -21,22 +22,34 @@ public final class Scorer {
             checkIds("prompt", i, prompts.get(i), vocab);
             checkIds("completion", i, completions.get(i), vocab);
         }
+        TensorPool pool = new TensorPool(); // each batch's activations are reused by the next one
+        try (NoGrad _ = NoGrad.enter(); var _ = pool.use()) {
+            return inLengthOrder(prompts, completions, batchSize, batch -> {
+                float[] v = model.sequenceLogProbs(batch).value().toArray();
+                for (float[] a : pool.claim()) pool.give(a); // nothing of this batch is read any more
+                return v;
+            });
+        }
+    }
+
+    /**
+     * Scores the pairs {@code batchSize} at a time with {@code scoreBatch} (one value per row), the
+     * pairs sorted by length so each batch has little padding; returns the values in input order.
+     */
+    static float[] inLengthOrder(List<int[]> prompts, List<int[]> completions, int batchSize, Function<SequenceBatch, float[]> scoreBatch) {
+        int n = prompts.size();
         Integer[] order = IntStream.range(0, n).boxed().toArray(Integer[]::new);
         java.util.Arrays.sort(order, Comparator.comparingInt(i -> prompts.get(i).length + completions.get(i).length));
         float[] out = new float[n];
-        TensorPool pool = new TensorPool(); // each batch's activations are reused by the next one
-        try (NoGrad _ = NoGrad.enter(); var _ = pool.use()) {
-            for (int s = 0; s < n; s += batchSize) {
-                List<int[]> p = new ArrayList<>(), c = new ArrayList<>();
-                int e = Math.min(n, s + batchSize);
-                for (int i = s; i < e; i++) {
-                    p.add(prompts.get(order[i]));
-                    c.add(completions.get(order[i]));
-                }
-                float[] v = model.sequenceLogProbs(SequenceBatch.of(p, c)).value().toArray();
-                for (float[] a : pool.claim()) pool.give(a); // nothing of this batch is read any more
-                for (int i = s; i < e; i++) out[order[i]] = v[i - s];
+        for (int s = 0; s < n; s += batchSize) {
+            List<int[]> p = new ArrayList<>(), c = new ArrayList<>();
+            int e = Math.min(n, s + batchSize);
+            for (int i = s; i < e; i++) {
+                p.add(prompts.get(order[i]));
+                c.add(completions.get(order[i]));
             }
+            float[] v = scoreBatch.apply(SequenceBatch.of(p, c));
+            for (int i = s; i < e; i++) out[order[i]] = v[i - s];
         }
         return out;
     }
