@@ -6,7 +6,6 @@ import dev.selfee.engine.model.SequenceBatch;
 import dev.selfee.engine.model.device.DeviceLlama;
 import dev.selfee.spa.Progress;
 import dev.selfee.spa.loss.PreferenceLoss;
-import dev.selfee.spa.loss.SpaRefinement;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.OptionalDouble;
@@ -35,7 +34,6 @@ public final class DeviceDpoTrainer {
     private final DpoOptions o;
     private final Path workDir;
     private final PreferenceBatchLoss loss;
-    private final SpaRefinement refinement;
 
     private DeviceDpoTrainer(DeviceLlama device, DeviceLlama referenceDevice, LlamaModel policy, LlamaModel referenceModel, ReferenceLogps ref,
                              List<TokenizedPair> pairs, DpoOptions o, Path workDir) {
@@ -48,7 +46,6 @@ public final class DeviceDpoTrainer {
         this.o = o;
         this.workDir = workDir;
         this.loss = new PreferenceBatchLoss(o, pairs, ref);
-        this.refinement = loss.refinement();
     }
 
     /**
@@ -93,9 +90,9 @@ public final class DeviceDpoTrainer {
         String fingerprint = saveSteps > 0 ? DpoTrainer.fingerprint(o, pairs, ref, policy, referenceModel, "") : null;
         TrainingCheckpoint.State resumed = saveSteps > 0 ? optimizer.resume(workDir, fingerprint) : null;
         int done = resumed == null ? 0 : resumed.step();
-        if (resumed != null && refinement != null) refinement.threshold().restore(resumed.spaWindow());
+        loss.resume(resumed);
         StepLog log = new StepLog(metrics, progress, total, saveSteps, resumed);
-        try (MetricsFile pairLog = refinement == null ? null : new MetricsFile(workDir.resolve(DpoTrainer.PAIRS_FILE))) {
+        try (MetricsFile pairLog = loss.refinement() == null ? null : new MetricsFile(workDir.resolve(DpoTrainer.PAIRS_FILE))) {
             if (pairLog != null) pairLog.resumeAt(done);
             for (TrainingPlan.Step step : plan.steps().subList(done, total)) {
                 double lr = optimizer.learningRate();

@@ -12,7 +12,6 @@ import dev.selfee.engine.ops.LmHeadLogProbs;
 import dev.selfee.engine.optim.GradientAccumulation;
 import dev.selfee.engine.optim.Optimizer;
 import dev.selfee.spa.Progress;
-import dev.selfee.spa.loss.SpaRefinement;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.OptionalDouble;
@@ -47,7 +46,6 @@ public final class DpoTrainer {
     private final DpoOptions o;
     private final Path workDir;
     private final PreferenceBatchLoss loss;
-    private final SpaRefinement refinement;
 
     private DpoTrainer(LlamaModel policy, ReferenceLogps ref, LlamaModel referenceModel, List<TokenizedPair> pairs, DpoOptions o, Path workDir) {
         this.policy = policy;
@@ -57,7 +55,6 @@ public final class DpoTrainer {
         this.o = o;
         this.workDir = workDir;
         this.loss = new PreferenceBatchLoss(o, pairs, ref);
-        this.refinement = loss.refinement();
     }
 
     /**
@@ -136,11 +133,11 @@ public final class DpoTrainer {
         String fingerprint = saveSteps > 0 ? fingerprint(o, pairs, ref, policy, referenceModel, SftTrainer.loraKey(policy)) : null;
         TrainingCheckpoint.State resumed = saveSteps > 0 ? TrainingCheckpoint.resume(workDir, fingerprint, policy, optimizer) : null;
         int done = resumed == null ? 0 : resumed.step();
-        if (resumed != null && refinement != null) refinement.threshold().restore(resumed.spaWindow());
+        loss.resume(resumed);
         StepLog log = new StepLog(metrics, progress, total, saveSteps, resumed);
         for (Parameter p : params) p.releaseGrad(null); // the first backward takes them from released activations
         TensorPool pool = new TensorPool(); // activations and gradients, reused from step to step
-        try (Tape tape = Tape.start(pool); MetricsFile pairLog = refinement == null ? null : new MetricsFile(workDir.resolve(PAIRS_FILE))) {
+        try (Tape tape = Tape.start(pool); MetricsFile pairLog = loss.refinement() == null ? null : new MetricsFile(workDir.resolve(PAIRS_FILE))) {
             if (pairLog != null) pairLog.resumeAt(done);
             for (TrainingPlan.Step step : plan.steps().subList(done, total)) {
                 double lr = optimizer.learningRate();

@@ -17,7 +17,7 @@ import java.util.function.Supplier;
  * SPA's refined loss, the gradient of the mean loss by each row's log-prob, and TRL's metrics (and
  * SPA's per-pair log). The CPU and the device trainers share it: they differ only in where the
  * log-probs come from and where the gradient goes. It also gives the step rows their DPO columns
- * and checkpoints SPA's threshold window.
+ * and checkpoints and restores SPA's threshold window.
  */
 final class PreferenceBatchLoss {
     private final DpoOptions o;
@@ -103,6 +103,11 @@ final class PreferenceBatchLoss {
             avg.into(row);
             if (refinement != null) row.put("spa/lambda", o.spaLambda());
         }, String.format(Locale.ROOT, "loss %.4f acc %.2f", avg.mean("loss"), avg.mean("rewards/accuracies")));
+    }
+
+    /** Continues a run from its checkpoint {@code resumed} (null for a fresh run): restores SPA's threshold window. */
+    void resume(TrainingCheckpoint.State resumed) {
+        if (resumed != null && refinement != null) refinement.threshold().restore(resumed.spaWindow());
     }
 
     /** The checkpoint state after {@code step}: with SPA, its threshold's window too. */
