@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.selfee.engine.Parallel;
 import dev.selfee.engine.model.LlamaCheckpoint;
 import dev.selfee.engine.model.LlamaModel;
+import dev.selfee.spa.data.Jsonl;
 import dev.selfee.spa.train.DpoOptions;
 import dev.selfee.spa.train.DpoTrainer;
 import dev.selfee.spa.train.ReferenceLogps;
@@ -36,11 +37,11 @@ final class DpoStepBench implements Runnable {
         if (batchSize <= 0 || warmup < 0 || steps <= 0) throw new IllegalArgumentException("--batch-size and --steps must be positive, --warmup at least 0");
         if (threads != null) Parallel.setThreads(threads);
         int total = warmup + steps, n = batchSize * total;
-        List<JsonlFile.Line> lines = JsonlFile.read(data);
+        List<Jsonl.Line> lines = Jsonl.lines(data);
         if (lines.size() < n) throw new IllegalArgumentException(data + ": " + lines.size() + " pairs, but " + n + " are needed");
         ModelInputs inputs = new ModelInputs(model);
         List<TokenizedPair> pairs = new ArrayList<>(n);
-        for (JsonlFile.Line l : lines.subList(0, n)) {
+        for (Jsonl.Line l : lines.subList(0, n)) {
             pairs.add(new TokenizedPair(pairs.size(), inputs.prompt(l), inputs.completion(l, "chosen"), inputs.completion(l, "rejected")));
         }
         LlamaModel policy = LlamaCheckpoint.load(model);

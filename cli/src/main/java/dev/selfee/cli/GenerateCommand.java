@@ -11,6 +11,7 @@ import dev.selfee.engine.model.LlamaModel;
 import dev.selfee.engine.model.SamplingOptions;
 import dev.selfee.engine.model.device.DeviceLlama;
 import dev.selfee.spa.Progress;
+import dev.selfee.spa.data.Jsonl;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -44,10 +45,10 @@ public final class GenerateCommand implements Runnable {
     public void run() {
         if (n <= 0) throw new IllegalArgumentException("--n must be positive, got " + n);
         if (batchSize <= 0) throw new IllegalArgumentException("--batch-size must be positive, got " + batchSize);
-        List<JsonlFile.Line> lines = JsonlFile.read(prompts);
+        List<Jsonl.Line> lines = Jsonl.lines(prompts);
         ModelInputs inputs = new ModelInputs(model);
         List<int[]> ids = new ArrayList<>();
-        for (JsonlFile.Line l : lines) ids.add(inputs.prompt(l));
+        for (Jsonl.Line l : lines) ids.add(inputs.prompt(l));
         LlamaModel m = LlamaCheckpoint.load(model);
         SamplingOptions options = new SamplingOptions(temperature, topK, topP, maxNewTokens, seed, inputs.stopTokens(extraStops));
         List<int[]> rows = new ArrayList<>();

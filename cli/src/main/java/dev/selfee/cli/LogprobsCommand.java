@@ -9,6 +9,7 @@ import dev.selfee.engine.model.LlamaModel;
 import dev.selfee.engine.model.Scorer;
 import dev.selfee.engine.model.device.DeviceLlama;
 import dev.selfee.spa.Progress;
+import dev.selfee.spa.data.Jsonl;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,12 +35,12 @@ public final class LogprobsCommand implements Runnable {
 
     @Override
     public void run() {
-        List<JsonlFile.Line> lines = JsonlFile.read(data);
+        List<Jsonl.Line> lines = Jsonl.lines(data);
         ModelInputs inputs = new ModelInputs(model);
         List<int[]> prompts = new ArrayList<>(), completions = new ArrayList<>();
         boolean[] paired = new boolean[lines.size()];
         for (int i = 0; i < lines.size(); i++) {
-            JsonlFile.Line l = lines.get(i);
+            Jsonl.Line l = lines.get(i);
             int[] p = inputs.prompt(l);
             if (p.length == 0) throw l.error("the prompt has no tokens; a completion is scored given at least one token");
             paired[i] = l.has("chosen_ids") || l.has("chosen");

@@ -1,6 +1,7 @@
 package dev.selfee.cli;
 
 import dev.selfee.engine.model.LlamaCheckpoint;
+import dev.selfee.spa.data.Jsonl;
 import dev.selfee.spa.data.Text;
 import dev.selfee.spa.train.ExampleEncoder;
 import dev.selfee.spa.train.Truncation;
@@ -28,20 +29,20 @@ final class ModelInputs {
         this.model = model;
     }
 
-    int[] prompt(JsonlFile.Line l) {
+    int[] prompt(Jsonl.Line l) {
         return encoder().prompt(text(l, "prompt"), where(l));
     }
 
     /** The completion in {@code field}, followed by EOS. */
-    int[] completion(JsonlFile.Line l, String field) {
+    int[] completion(Jsonl.Line l, String field) {
         return encoder().completion(text(l, "prompt"), text(l, field), where(l));
     }
 
-    private static String where(JsonlFile.Line l) {
+    private static String where(Jsonl.Line l) {
         return l.file() + ":" + l.number();
     }
 
-    private Text text(JsonlFile.Line l, String field) {
+    private Text text(Jsonl.Line l, String field) {
         if (l.has(field + "_ids")) return new Text.Ids(l.ids(field + "_ids"));
         if (!l.has(field)) throw l.error("missing field '" + field + "' (text or messages) or '" + field + "_ids' (token ids)");
         Text t;
@@ -72,7 +73,7 @@ final class ModelInputs {
         return tokenizer.decode(ids, true);
     }
 
-    private Tokenizer tokenizer(JsonlFile.Line l, String field) {
+    private Tokenizer tokenizer(Jsonl.Line l, String field) {
         if (tokenizer == null) {
             if (!Files.isRegularFile(model.resolve("tokenizer.json"))) {
                 throw l.error("field '" + field + "' is text, which needs a tokenizer, but " + model + " has no tokenizer.json; give '"

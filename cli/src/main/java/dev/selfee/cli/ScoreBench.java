@@ -5,6 +5,7 @@ import dev.selfee.engine.Parallel;
 import dev.selfee.engine.model.LlamaCheckpoint;
 import dev.selfee.engine.model.LlamaModel;
 import dev.selfee.engine.model.Scorer;
+import dev.selfee.spa.data.Jsonl;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +29,7 @@ final class ScoreBench implements Runnable {
         if (batchSize <= 0 || runs <= 0) throw new IllegalArgumentException("--batch-size and --runs must be positive");
         if (threads != null) Parallel.setThreads(threads);
         List<int[]> prompts = new ArrayList<>(), completions = new ArrayList<>();
-        for (JsonlFile.Line l : JsonlFile.read(data)) {
+        for (Jsonl.Line l : Jsonl.lines(data)) {
             int[] p = l.ids("prompt_ids");
             if (p.length == 0) throw l.error("field 'prompt_ids' is empty; a completion is scored given at least one token");
             for (String f : l.has("chosen_ids") ? new String[] {"chosen_ids", "rejected_ids"} : new String[] {"completion_ids"}) {

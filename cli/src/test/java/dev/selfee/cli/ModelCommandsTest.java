@@ -253,7 +253,7 @@ class ModelCommandsTest {
         Files.writeString(data, "{\"prompt_ids\": [1], \"completion_ids\": [2]}\n{\"prompt_ids\": [1], \"completion_ids\": [2, \"x\"]}\n");
         Result r = run("logprobs", "--model", model.toString(), "--data", data.toString(), "--out", out.toString());
         assertEquals(1, r.code());
-        assertEquals("selfee logprobs: " + data + ":2: field 'completion_ids' item 1 is not an integer token id: \"x\"", r.err().strip());
+        assertEquals("selfee logprobs: " + data + ":2: field \"completion_ids\"[1] must be an integer, got \"x\"", r.err().strip());
         Files.writeString(data, "{\"prompt\": \"hello\"}\n");
         r = run("generate", "--model", model.toString(), "--prompts", data.toString(), "--out", out.toString());
         assertEquals("selfee generate: " + data + ":1: field 'prompt' is text, which needs a tokenizer, but " + model

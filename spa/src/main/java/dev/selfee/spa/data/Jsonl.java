@@ -24,10 +24,50 @@ public final class Jsonl {
         T parse(JsonNode obj);
     }
 
+    /** One object of a JSON Lines file and where it stands, for checks made after reading. */
+    public record Line(Path file, long number, JsonNode json) {
+        /** An error naming this file and line. */
+        public DataException error(String problem) {
+            return new DataException(file, number, problem);
+        }
+
+        public boolean has(String field) {
+            return json.hasNonNull(field);
+        }
+
+        /** The integer-array field {@code field}, or an error naming this line and the field. */
+        public int[] ids(String field) {
+            try {
+                return requireIntArray(json, field);
+            } catch (IllegalArgumentException e) {
+                throw error(e.getMessage());
+            }
+        }
+    }
+
     /** Reads every non-blank line of {@code file} with {@code parser}. An empty file is an error. */
     public static <T> List<T> read(Path file, LineParser<T> parser) {
         List<T> out = new ArrayList<>();
+        forEachObject(file, line -> {
+            try {
+                out.add(parser.parse(line.json()));
+            } catch (IllegalArgumentException e) {
+                throw line.error(e.getMessage());
+            }
+        });
+        return out;
+    }
+
+    /** Every non-blank line of {@code file} as an object with its line number. An empty file is an error. */
+    public static List<Line> lines(Path file) {
+        List<Line> out = new ArrayList<>();
+        forEachObject(file, out::add);
+        return out;
+    }
+
+    private static void forEachObject(Path file, java.util.function.Consumer<Line> each) {
         if (!Files.isRegularFile(file)) throw new DataException(file, 0, "no such file");
+        boolean any = false;
         try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String line;
             long n = 0;
@@ -41,19 +81,15 @@ public final class Jsonl {
                     throw new DataException(file, n, "not valid JSON (" + e.getOriginalMessage() + ")");
                 }
                 if (node == null || !node.isObject()) throw new DataException(file, n, "expected a JSON object");
-                try {
-                    out.add(parser.parse(node));
-                } catch (IllegalArgumentException e) {
-                    throw new DataException(file, n, e.getMessage());
-                }
+                any = true;
+                each.accept(new Line(file, n, node));
             }
         } catch (java.nio.charset.MalformedInputException e) {
             throw new DataException(file, 0, "not valid UTF-8");
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": " + e.getMessage(), e);
         }
-        if (out.isEmpty()) throw new DataException(file, 0, "no records (the file is empty)");
-        return out;
+        if (!any) throw new DataException(file, 0, "no records (the file is empty)");
     }
 
     /** The string field {@code name}, or an error naming it. */
@@ -73,7 +109,7 @@ public final class Jsonl {
         for (int i = 0; i < out.length; i++) {
             JsonNode e = v.get(i);
             if (!e.isIntegralNumber() || !e.canConvertToInt()) {
-                throw new IllegalArgumentException("field \"" + name + "\"[" + i + "] must be an integer");
+                throw new IllegalArgumentException("field \"" + name + "\"[" + i + "] must be an integer, got " + e);
             }
             out[i] = e.intValue();
         }

@@ -58,7 +58,7 @@ class DataFormatsTest {
         assertEquals(h + ":1: missing field \"prompt\"", assertThrows(DataException.class, () -> SftExample.read(h)).getMessage());
 
         Path ids = file("ids.jsonl", "{\"prompt_ids\": [1, \"2\"]}\n");
-        assertEquals(ids + ":1: field \"prompt_ids\"[1] must be an integer",
+        assertEquals(ids + ":1: field \"prompt_ids\"[1] must be an integer, got \"2\"",
                 assertThrows(DataException.class, () -> PromptExample.read(ids)).getMessage());
 
         Path empty = file("empty.jsonl", "\n\n");
