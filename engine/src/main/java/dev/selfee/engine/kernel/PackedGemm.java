@@ -24,6 +24,8 @@ final class PackedGemm {
     static final int NC = 12 * NR;
     /** Rows per packed A block. */
     static final int MC = 16 * MR;
+    /** Row strides (in floats) that are multiples of this put every row of A in the same L1 sets. */
+    static final int ALIASING_STRIDE = 1024;
     /** Below this many multiply-adds per thread, extra threads cost more than they save. */
     private static final long MIN_WORK_PER_THREAD = 1L << 18;
 
@@ -35,7 +37,13 @@ final class PackedGemm {
         int colPanels = (n + NR - 1) / NR, rowPanels = (m + MR - 1) / MR;
         long work = (long) m * n * k;
         int chunks = (int) Math.max(1, Math.min(Parallel.threads(), work / MIN_WORK_PER_THREAD));
-        boolean byColumns = colPanels >= 2 * chunks || colPanels >= rowPanels;
+        // Splitting columns, every thread packs all of A (unless A is read in place) and its share
+        // of B; splitting rows, its share of A and all of B. With both wide enough to split,
+        // the cheaper one wins: columns unless A is packed and has more rows than B has columns.
+        boolean packsA = transA || lda % ALIASING_STRIDE == 0;
+        boolean byColumns = colPanels >= 2 * chunks && rowPanels >= 2 * chunks
+                ? !packsA || m <= n
+                : colPanels >= 2 * chunks || colPanels >= rowPanels;
         int units = byColumns ? colPanels : rowPanels;
         int parts = Math.min(chunks, units);
         if (byColumns && chunks > 1) {
@@ -63,7 +71,13 @@ final class PackedGemm {
         Scratch s = Scratch.get();
         int kcMax = Math.min(KC, k);
         float[] bp = s.b((Math.min(NC, j1 - j0) + NR - 1) / NR * NR * kcMax);
-        float[] ap = s.a((Math.min(MC, i1 - i0) + MR - 1) / MR * MR * kcMax);
+        // Row-major A is read in place (MR rows, each contiguous in k) unless its rows are a
+        // multiple of 4 KiB apart: then they would all fall in the same L1 sets and evict each
+        // other. Otherwise it is packed MC rows at a time: a transposed A (in place, every k step
+        // would be another cache line), and a last panel of fewer than MR rows (zero-padded, so
+        // the kernel reads no further).
+        boolean inPlace = !transA && lda % ALIASING_STRIDE != 0;
+        float[] ap = s.a((inPlace ? MR : (Math.min(MC, i1 - i0) + MR - 1) / MR * MR) * kcMax);
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
             int colPanels = (nc + NR - 1) / NR;
@@ -73,12 +87,23 @@ final class PackedGemm {
                 packB(transB, b, bOff, ldb, pc, kc, jc, nc, bp);
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
-                    packA(transA, a, aOff, lda, ic, mc, pc, kc, ap);
+                    if (!inPlace) packA(transA, a, aOff, lda, ic, mc, pc, kc, ap);
                     for (int ir = 0; ir < mc; ir += MR) {
                         int rows = Math.min(MR, mc - ir), ci = cOff + (ic + ir) * ldc;
+                        float[] aa = ap;
+                        int ai = ir * kc, ars = 1, aps = MR;
+                        if (inPlace && rows == MR) {
+                            aa = a;
+                            ai = aOff + (ic + ir) * lda + pc;
+                            ars = lda;
+                            aps = 1;
+                        } else if (inPlace) {
+                            packA(false, a, aOff, lda, ic + ir, rows, pc, kc, ap);
+                            ai = 0;
+                        }
                         for (int q = 0; q < colPanels; q++) {
                             int j = jc + q * NR;
-                            MicroKernel.run(kc, ap, ir * kc, bp, q * kc * NR, alpha, blockBeta,
+                            MicroKernel.run(kc, aa, ai, ars, aps, bp, q * kc * NR, NR, alpha, blockBeta,
                                     c, ci + j, ldc, rows, Math.min(NR, jc + nc - j), s.tile);
                         }
                     }
