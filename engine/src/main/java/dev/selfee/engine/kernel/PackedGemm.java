@@ -3,7 +3,11 @@ package dev.selfee.engine.kernel;
 import static dev.selfee.engine.kernel.MicroKernel.MR;
 import static dev.selfee.engine.kernel.MicroKernel.NR;
 
+import static dev.selfee.engine.kernel.MicroKernel.S;
+import static dev.selfee.engine.kernel.MicroKernel.V;
+
 import dev.selfee.engine.Parallel;
+import jdk.incubator.vector.FloatVector;
 
 /**
  * The cache-blocked GEMM for matrices with more than a few rows. For each block of
@@ -24,6 +28,8 @@ final class PackedGemm {
     static final int NC = 12 * NR;
     /** Rows per packed A block. */
     static final int MC = 16 * MR;
+    /** k steps per tile of a transposed B copied at once (one cache line of each of its rows). */
+    private static final int TB = 16;
     /** Row strides (in floats) that are multiples of this put every row of A in the same L1 sets. */
     static final int ALIASING_STRIDE = 1024;
     /** Below this many multiply-adds per thread, extra threads cost more than they save. */
@@ -154,17 +160,32 @@ final class PackedGemm {
         for (int q = 0, dst = 0; q * NR < nc; q++, dst += kc * NR) {
             int cols = Math.min(NR, nc - q * NR);
             if (!transB) {
-                for (int p = 0, d = dst; p < kc; p++, d += NR) {
-                    System.arraycopy(b, bOff + (p0 + p) * ldb + j0 + q * NR, bp, d, cols);
-                    if (cols < NR) java.util.Arrays.fill(bp, d + cols, d + NR, 0f);
+                int src = bOff + p0 * ldb + j0 + q * NR;
+                if (cols == NR) { // three vectors per k step: cheaper than a copy call this short
+                    for (int p = 0, d = dst; p < kc; p++, d += NR, src += ldb) {
+                        FloatVector.fromArray(S, b, src).intoArray(bp, d);
+                        FloatVector.fromArray(S, b, src + V).intoArray(bp, d + V);
+                        FloatVector.fromArray(S, b, src + 2 * V).intoArray(bp, d + 2 * V);
+                    }
+                } else {
+                    for (int p = 0, d = dst; p < kc; p++, d += NR, src += ldb) {
+                        System.arraycopy(b, src, bp, d, cols);
+                        java.util.Arrays.fill(bp, d + cols, d + NR, 0f);
+                    }
                 }
             } else {
-                for (int j = 0; j < cols; j++) {
-                    int src = bOff + (j0 + q * NR + j) * ldb + p0;
-                    for (int p = 0, d = dst + j; p < kc; p++, d += NR) bp[d] = b[src + p];
-                }
-                for (int j = cols; j < NR; j++) {
-                    for (int p = 0, d = dst + j; p < kc; p++, d += NR) bp[d] = 0f;
+                // B stored n×k: column j of the panel is a contiguous run of row j. Copying TB
+                // k steps at a time keeps the TB panel rows being written in L1 while every
+                // column passes, instead of sweeping the whole panel once per column.
+                for (int p = 0; p < kc; p += TB) {
+                    int steps = Math.min(TB, kc - p);
+                    for (int j = 0; j < cols; j++) {
+                        int src = bOff + (j0 + q * NR + j) * ldb + p0 + p, d = dst + p * NR + j;
+                        for (int t = 0; t < steps; t++, d += NR) bp[d] = b[src + t];
+                    }
+                    for (int j = cols; j < NR; j++) {
+                        for (int t = 0, d = dst + p * NR + j; t < steps; t++, d += NR) bp[d] = 0f;
+                    }
                 }
             }
         }
