@@ -28,6 +28,8 @@ final class PackedGemm {
     static final int NC = 12 * NR;
     /** Rows per packed A block. */
     static final int MC = 16 * MR;
+    /** Multiply-adds per cycle of the micro-kernel (two vector FMAs), for choosing how to split work. */
+    private static final double MACS_PER_CYCLE = 2.0 * MicroKernel.V;
     /** k steps per tile of a transposed B copied at once (one cache line of each of its rows). */
     private static final int TB = 16;
     /** Row strides (in floats) that are multiples of this put every row of A in the same L1 sets. */
@@ -43,12 +45,9 @@ final class PackedGemm {
         int colPanels = (n + NR - 1) / NR, rowPanels = (m + MR - 1) / MR;
         long work = (long) m * n * k;
         int chunks = (int) Math.max(1, Math.min(Parallel.threads(), work / MIN_WORK_PER_THREAD));
-        // Splitting columns, every thread packs all of A (unless A is read in place) and its share
-        // of B; splitting rows, its share of A and all of B. With both wide enough to split,
-        // the cheaper one wins: columns unless A is packed and has more rows than B has columns.
         boolean packsA = transA || lda % ALIASING_STRIDE == 0;
         boolean byColumns = colPanels >= 2 * chunks && rowPanels >= 2 * chunks
-                ? !packsA || m <= n
+                ? columnCost(m, n, k, chunks, packsA, transB) <= rowCost(m, n, k, chunks, packsA, transB)
                 : colPanels >= 2 * chunks || colPanels >= rowPanels;
         int units = byColumns ? colPanels : rowPanels;
         int parts = Math.min(chunks, units);
@@ -68,6 +67,29 @@ final class PackedGemm {
                 block(transA, transB, u0 * MR, Math.min(m, u1 * MR), 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
             }
         });
+    }
+
+    /**
+     * The busiest thread's time, in cycles roughly, when the columns are split: the widest share
+     * of whole NR panels (so 11 panels on 2 threads cost 6), all of A packed unless it is read in
+     * place, and a share of B packed (a transposed B is gathered, a row-major one copied by vectors).
+     */
+    static double columnCost(int m, int n, int k, int threads, boolean packsA, boolean transB) {
+        int panels = (n + NR - 1) / NR;
+        return (panels + threads - 1) / threads * (double) NR * m * k / MACS_PER_CYCLE
+                + (packsA ? (double) m * k : 0) + (double) k * n / threads * packCost(transB);
+    }
+
+    /** {@link #columnCost} when the rows are split: a share of MR panels and of A, all of B. */
+    static double rowCost(int m, int n, int k, int threads, boolean packsA, boolean transB) {
+        int panels = (m + MR - 1) / MR;
+        return (panels + threads - 1) / threads * (double) MR * n * k / MACS_PER_CYCLE
+                + (packsA ? (double) m * k / threads : 0) + (double) k * n * packCost(transB);
+    }
+
+    /** Cycles per packed element of B: a scalar gather when transposed, a vector copy when not. */
+    private static double packCost(boolean transB) {
+        return transB ? 1 : 0.25;
     }
 
     /** C[i0:i1, j0:j1] on the calling thread. */
