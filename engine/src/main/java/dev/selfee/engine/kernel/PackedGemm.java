@@ -8,6 +8,7 @@ import static dev.selfee.engine.kernel.MicroKernel.V;
 
 import dev.selfee.engine.Parallel;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 
 /**
  * The cache-blocked GEMM for matrices with more than a few rows. For each block of
@@ -189,10 +190,15 @@ final class PackedGemm {
                         FloatVector.fromArray(S, b, src + V).intoArray(bp, d + V);
                         FloatVector.fromArray(S, b, src + 2 * V).intoArray(bp, d + 2 * V);
                     }
-                } else {
+                } else { // the last panel: whole vectors, one masked (zeros past the matrix), zero vectors
+                    int whole = cols / V;
+                    VectorMask<Float> tail = S.indexInRange(0, cols - whole * V);
+                    FloatVector zero = FloatVector.zero(S);
                     for (int p = 0, d = dst; p < kc; p++, d += NR, src += ldb) {
-                        System.arraycopy(b, src, bp, d, cols);
-                        java.util.Arrays.fill(bp, d + cols, d + NR, 0f);
+                        int v = 0;
+                        for (; v < whole; v++) FloatVector.fromArray(S, b, src + v * V).intoArray(bp, d + v * V);
+                        if (v < NR / V) FloatVector.fromArray(S, b, src + v * V, tail).intoArray(bp, d + v++ * V);
+                        for (; v < NR / V; v++) zero.intoArray(bp, d + v * V);
                     }
                 }
             } else {
