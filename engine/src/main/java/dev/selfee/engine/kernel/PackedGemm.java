@@ -43,12 +43,25 @@ final class PackedGemm {
     static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                      float beta, float[] c, int cOff, int ldc) {
+        gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, null, beta, c, cOff, ldc);
+    }
+
+    /** C = alpha·op(A)·B + beta·C with B already in panels (m×k · k×n from {@code packed}). */
+    static void gemm(boolean transA, int m, float alpha, float[] a, int aOff, int lda, PackedPanels packed,
+                     float beta, float[] c, int cOff, int ldc) {
+        gemm(transA, false, m, packed.n(), packed.k(), alpha, a, aOff, lda, null, 0, 0, packed, beta, c, cOff, ldc);
+    }
+
+    /** The work split; {@code packed} (or null) holds B's panels, else each thread packs the B it needs. */
+    private static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb, PackedPanels packed,
+                             float beta, float[] c, int cOff, int ldc) {
         int colPanels = (n + NR - 1) / NR, rowPanels = (m + MR - 1) / MR;
         long work = (long) m * n * k;
         int chunks = (int) Math.max(1, Math.min(Parallel.threads(), work / MIN_WORK_PER_THREAD));
         boolean packsA = transA || lda % ALIASING_STRIDE == 0;
         boolean byColumns = colPanels >= 2 * chunks && rowPanels >= 2 * chunks
-                ? columnCost(m, n, k, chunks, packsA, transB) <= rowCost(m, n, k, chunks, packsA, transB)
+                ? columnCost(m, n, k, chunks, packsA, packed != null, transB) <= rowCost(m, n, k, chunks, packsA, packed != null, transB)
                 : colPanels >= 2 * chunks || colPanels >= rowPanels;
         int units = byColumns ? colPanels : rowPanels;
         int parts = Math.min(chunks, units);
@@ -63,9 +76,9 @@ final class PackedGemm {
         Parallel.forChunks(pieces, part -> {
             int u0 = Parallel.range(units, pieces, part), u1 = Parallel.range(units, pieces, part + 1);
             if (byColumns) {
-                block(transA, transB, 0, m, u0 * NR, Math.min(n, u1 * NR), k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+                block(transA, transB, 0, m, u0 * NR, Math.min(n, u1 * NR), k, alpha, a, aOff, lda, b, bOff, ldb, packed, beta, c, cOff, ldc);
             } else {
-                block(transA, transB, u0 * MR, Math.min(m, u1 * MR), 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+                block(transA, transB, u0 * MR, Math.min(m, u1 * MR), 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, packed, beta, c, cOff, ldc);
             }
         });
     }
@@ -73,19 +86,20 @@ final class PackedGemm {
     /**
      * The busiest thread's time, in cycles roughly, when the columns are split: the widest share
      * of whole NR panels (so 11 panels on 2 threads cost 6), all of A packed unless it is read in
-     * place, and a share of B packed (a transposed B is gathered, a row-major one copied by vectors).
+     * place, and a share of B packed unless already packed (a transposed B is gathered, a
+     * row-major one copied by vectors).
      */
-    static double columnCost(int m, int n, int k, int threads, boolean packsA, boolean transB) {
+    static double columnCost(int m, int n, int k, int threads, boolean packsA, boolean packedB, boolean transB) {
         int panels = (n + NR - 1) / NR;
         return (panels + threads - 1) / threads * (double) NR * m * k / MACS_PER_CYCLE
-                + (packsA ? (double) m * k : 0) + (double) k * n / threads * packCost(transB);
+                + (packsA ? (double) m * k : 0) + (packedB ? 0 : (double) k * n / threads * packCost(transB));
     }
 
     /** {@link #columnCost} when the rows are split: a share of MR panels and of A, all of B. */
-    static double rowCost(int m, int n, int k, int threads, boolean packsA, boolean transB) {
+    static double rowCost(int m, int n, int k, int threads, boolean packsA, boolean packedB, boolean transB) {
         int panels = (m + MR - 1) / MR;
         return (panels + threads - 1) / threads * (double) MR * n * k / MACS_PER_CYCLE
-                + (packsA ? (double) m * k / threads : 0) + (double) k * n * packCost(transB);
+                + (packsA ? (double) m * k / threads : 0) + (packedB ? 0 : (double) k * n * packCost(transB));
     }
 
     /** Cycles per packed element of B: a scalar gather when transposed, a vector copy when not. */
@@ -95,11 +109,11 @@ final class PackedGemm {
 
     /** C[i0:i1, j0:j1] on the calling thread. */
     private static void block(boolean transA, boolean transB, int i0, int i1, int j0, int j1, int k, float alpha,
-                              float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                              float[] a, int aOff, int lda, float[] b, int bOff, int ldb, PackedPanels packed,
                               float beta, float[] c, int cOff, int ldc) {
         Scratch s = Scratch.get();
         int kcMax = Math.min(KC, k);
-        float[] bp = s.b((Math.min(NC, j1 - j0) + NR - 1) / NR * NR * kcMax);
+        float[] bp = packed != null ? packed.panels : s.b((Math.min(NC, j1 - j0) + NR - 1) / NR * NR * kcMax);
         // Row-major A is read in place (MR rows, each contiguous in k) unless its rows are a
         // multiple of 4 KiB apart: then they would all fall in the same L1 sets and evict each
         // other. Otherwise it is packed MC rows at a time: a transposed A (in place, every k step
@@ -113,7 +127,7 @@ final class PackedGemm {
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 float blockBeta = pc == 0 ? beta : 1f; // later k blocks add to what the first wrote
-                packB(transB, b, bOff, ldb, pc, kc, jc, nc, bp);
+                if (packed == null) packB(transB, b, bOff, ldb, pc, kc, jc, nc, bp, 0);
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
                     if (!inPlace) packA(transA, a, aOff, lda, ic, mc, pc, kc, ap);
@@ -131,8 +145,8 @@ final class PackedGemm {
                             ai = 0;
                         }
                         for (int q = 0; q < colPanels; q++) {
-                            int j = jc + q * NR;
-                            MicroKernel.run(kc, aa, ai, ars, aps, bp, q * kc * NR, NR, alpha, blockBeta,
+                            int j = jc + q * NR, bi = packed != null ? j / NR * k * NR + pc * NR : q * kc * NR;
+                            MicroKernel.run(kc, aa, ai, ars, aps, bp, bi, NR, alpha, blockBeta,
                                     c, ci + j, ldc, rows, Math.min(NR, jc + nc - j), s.tile);
                         }
                     }
@@ -178,9 +192,9 @@ final class PackedGemm {
         }
     }
 
-    /** Panel q holds bp[q·kc·NR + p·NR + j] = op(B)[p0 + p, j0 + q·NR + j], columns past nc zero. */
-    static void packB(boolean transB, float[] b, int bOff, int ldb, int p0, int kc, int j0, int nc, float[] bp) {
-        for (int q = 0, dst = 0; q * NR < nc; q++, dst += kc * NR) {
+    /** Panel q holds bp[bpOff + q·kc·NR + p·NR + j] = op(B)[p0 + p, j0 + q·NR + j], columns past nc zero. */
+    static void packB(boolean transB, float[] b, int bOff, int ldb, int p0, int kc, int j0, int nc, float[] bp, int bpOff) {
+        for (int q = 0, dst = bpOff; q * NR < nc; q++, dst += kc * NR) {
             int cols = Math.min(NR, nc - q * NR);
             if (!transB) {
                 int src = bOff + p0 * ldb + j0 + q * NR;
