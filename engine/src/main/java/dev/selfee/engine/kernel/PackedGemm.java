@@ -2,7 +2,6 @@ package dev.selfee.engine.kernel;
 
 import static dev.selfee.engine.kernel.MicroKernel.MR;
 import static dev.selfee.engine.kernel.MicroKernel.NR;
-
 import static dev.selfee.engine.kernel.MicroKernel.S;
 import static dev.selfee.engine.kernel.MicroKernel.V;
 
@@ -13,21 +12,21 @@ import jdk.incubator.vector.VectorMask;
 /**
  * The cache-blocked GEMM for matrices with more than a few rows. For each block of
  * {@link #KC} k-steps and {@link #NC} columns, op(B) is copied into NR-wide panels that stay
- * in L2; then, {@link #MC} rows at a time, op(A) is copied into MR-wide panels, and the
- * {@link MicroKernel} sweeps each A panel (held in L1) across the B panels. Packing absorbs the
- * transposes, so all four cases run the same kernel; the packed buffers are per thread and
- * reused from call to call.
+ * in L2 (or comes already packed, {@link PackedPanels}); then the {@link MicroKernel} sweeps
+ * MR rows of op(A) at a time (held in L1) across the B panels. A row-major A is read in place;
+ * a transposed one is copied, {@link #MC} rows at a time, into MR-wide panels. The packed
+ * buffers are per thread and reused from call to call.
  *
- * <p>Threads take disjoint ranges of whole panels of C (columns when there are enough, else
- * rows). Each element is still summed in the same order, so any thread count and any split
- * gives the same bits.
+ * <p>Threads take disjoint ranges of whole panels of C, columns or rows, whichever leaves the
+ * busiest thread least to do (see {@link #columnCost}). Each element is still summed in the
+ * same order, so any thread count and any split gives the same bits.
  */
 final class PackedGemm {
     /** k-steps per packed block: an A panel (MR·KC floats) fits L1 beside the streamed B. */
     static final int KC = 256;
     /** Columns per packed B block: KC·NC floats sit in L2. */
     static final int NC = 12 * NR;
-    /** Rows per packed A block. */
+    /** Rows per packed A block (a transposed A, or one whose rows alias in L1). */
     static final int MC = 16 * MR;
     /** Multiply-adds per cycle of the micro-kernel (two vector FMAs), for choosing how to split work. */
     private static final double MACS_PER_CYCLE = 2.0 * MicroKernel.V;
