@@ -138,8 +138,9 @@ final class MicroKernel {
     /** Writes the valid rows×cols corner of the tile (row stride NR) into C. */
     private static void copyEdge(float[] tile, float alpha, float beta, float[] c, int ci, int ldc, int rows, int cols) {
         for (int r = 0; r < rows; r++) {
-            int t = r * NR, o = ci + r * ldc;
-            for (int j = 0; j < cols; j++) c[o + j] = update(tile[t + j], alpha, beta, beta == 0f ? 0f : c[o + j]);
+            int t = r * NR, o = ci + r * ldc, j = 0;
+            for (; j + V <= cols; j += V) update(tile, t + j, alpha, beta, c, o + j); // whole vectors of the valid part
+            for (; j < cols; j++) c[o + j] = update(tile[t + j], alpha, beta, beta == 0f ? 0f : c[o + j]);
         }
     }
 
