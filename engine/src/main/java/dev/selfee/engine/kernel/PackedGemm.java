@@ -7,7 +7,6 @@ import static dev.selfee.engine.kernel.MicroKernel.V;
 
 import dev.selfee.engine.Parallel;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 
 /**
  * The cache-blocked GEMM for matrices with more than a few rows. For each block of
@@ -203,15 +202,12 @@ final class PackedGemm {
                         FloatVector.fromArray(S, b, src + V).intoArray(bp, d + V);
                         FloatVector.fromArray(S, b, src + 2 * V).intoArray(bp, d + 2 * V);
                     }
-                } else { // the last panel: whole vectors, one masked (zeros past the matrix), zero vectors
-                    int whole = cols / V;
-                    VectorMask<Float> tail = S.indexInRange(0, cols - whole * V);
-                    FloatVector zero = FloatVector.zero(S);
+                } else { // the last panel: its whole vectors, the rest one by one, then zeros
+                    int whole = cols / V * V;
                     for (int p = 0, d = dst; p < kc; p++, d += NR, src += ldb) {
-                        int v = 0;
-                        for (; v < whole; v++) FloatVector.fromArray(S, b, src + v * V).intoArray(bp, d + v * V);
-                        if (v < NR / V) FloatVector.fromArray(S, b, src + v * V, tail).intoArray(bp, d + v++ * V);
-                        for (; v < NR / V; v++) zero.intoArray(bp, d + v * V);
+                        for (int j = 0; j < whole; j += V) FloatVector.fromArray(S, b, src + j).intoArray(bp, d + j);
+                        for (int j = whole; j < cols; j++) bp[d + j] = b[src + j];
+                        for (int j = cols; j < NR; j++) bp[d + j] = 0f;
                     }
                 }
             } else {
