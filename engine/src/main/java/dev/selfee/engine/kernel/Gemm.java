@@ -36,6 +36,25 @@ public final class Gemm {
         }
     }
 
+    /**
+     * {@code C = alpha * op(A) * B + beta * C} with B already packed ({@link PackedPanels}: k×n),
+     * without packing B again. Above {@link #SKINNY_ROWS_BT} rows this is what {@link #gemm}
+     * computes, to the bit; fewer rows go through the same packed kernel here.
+     */
+    public static void gemm(boolean transA, int m, float alpha, float[] a, int aOff, int lda, PackedPanels b,
+                            float beta, float[] c, int cOff, int ldc) {
+        int n = b.n(), k = b.k();
+        if (m < 0) throw new IllegalArgumentException(describe(transA, false, m, n, k) + ": negative size");
+        checkMatrix("A", transA ? k : m, transA ? m : k, a, aOff, lda, transA, false, m, n, k);
+        checkMatrix("C", m, n, c, cOff, ldc, transA, false, m, n, k);
+        if (m == 0 || n == 0) return;
+        if (k == 0 || alpha == 0f) {
+            scale(m, n, beta, c, cOff, ldc);
+        } else {
+            PackedGemm.gemm(transA, m, alpha, a, aOff, lda, b, beta, c, cOff, ldc);
+        }
+    }
+
     /** C[m×n] = A[m×k] · B[k×n], all contiguous. */
     public static void matmul(float[] a, float[] b, float[] c, int m, int n, int k) {
         gemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c, 0, n);
@@ -63,7 +82,7 @@ public final class Gemm {
     }
 
     /** A stored rows×cols matrix with row stride ld must lie inside its array. */
-    private static void checkMatrix(String name, int rows, int cols, float[] x, int off, int ld,
+    static void checkMatrix(String name, int rows, int cols, float[] x, int off, int ld,
                                     boolean transA, boolean transB, int m, int n, int k) {
         if (rows == 0 || cols == 0) return;
         String what = describe(transA, transB, m, n, k) + ": " + name + " stored " + rows + "×" + cols;

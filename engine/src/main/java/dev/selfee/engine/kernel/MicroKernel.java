@@ -23,45 +23,49 @@ final class MicroKernel {
     private MicroKernel() {}
 
     /**
-     * C[rows×cols tile at ci] = alpha·(Ap·Bp) + beta·C, where Ap is kc×MR at {@code ap[ai..]}
-     * (k-major, MR values per step) and Bp is kc×NR at {@code bp[bi..]}. Beta 0 leaves C unread.
-     * {@code tile} (MR·NR floats) is scratch; tiles cut by the matrix edge (rows &lt; MR or
-     * cols &lt; NR) are computed whole from the zero-padded panels and only their valid part is
-     * written.
+     * C[rows×cols tile at ci] = alpha·(A·B) + beta·C for a kc-step slice. Element (r, p) of the
+     * MR×kc A slice is {@code a[ai + r·ars + p·aps]}: a packed panel has ars = 1, aps = MR; rows of
+     * a row-major matrix read in place have ars = lda, aps = 1; a transposed one ars = 1, aps = lda.
+     * Step p of the B slice is the NR floats at {@code b[bi + p·bps]} (packed: bps = NR; rows of a
+     * row-major matrix read in place: bps = ldb). Every A row and NR B columns must be readable:
+     * tiles cut by the matrix edge (rows &lt; MR or cols &lt; NR) come from zero-padded packed panels,
+     * are computed whole and only their valid part is written. Beta 0 leaves C unread.
+     * {@code tile} (MR·NR floats) is scratch.
      */
-    static void run(int kc, float[] ap, int ai, float[] bp, int bi, float alpha, float beta,
+    static void run(int kc, float[] ap, int ai, int ars, int aps, float[] bp, int bi, int bps, float alpha, float beta,
                     float[] c, int ci, int ldc, int rows, int cols, float[] tile) {
         if (cols <= V) {
-            narrow1(kc, ap, ai, bp, bi, tile);
+            narrow1(kc, ap, ai, ars, aps, bp, bi, bps, tile);
             copyEdge(tile, alpha, beta, c, ci, ldc, rows, cols);
             return;
         }
         if (cols <= 2 * V) {
-            narrow2(kc, ap, ai, bp, bi, tile);
+            narrow2(kc, ap, ai, ars, aps, bp, bi, bps, tile);
             copyEdge(tile, alpha, beta, c, ci, ldc, rows, cols);
             return;
         }
+        int a1 = ars, a2 = 2 * ars, a3 = 3 * ars, a4 = 4 * ars, a5 = 5 * ars;
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00;
         FloatVector c10 = c00, c11 = c00, c12 = c00;
         FloatVector c20 = c00, c21 = c00, c22 = c00;
         FloatVector c30 = c00, c31 = c00, c32 = c00;
         FloatVector c40 = c00, c41 = c00, c42 = c00;
         FloatVector c50 = c00, c51 = c00, c52 = c00;
-        for (int p = 0; p < kc; p++, ai += MR, bi += NR) {
+        for (int p = 0; p < kc; p++, ai += aps, bi += bps) {
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + V);
             FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * V);
             FloatVector a = FloatVector.broadcast(S, ap[ai]);
             c00 = b0.fma(a, c00); c01 = b1.fma(a, c01); c02 = b2.fma(a, c02);
-            a = FloatVector.broadcast(S, ap[ai + 1]);
+            a = FloatVector.broadcast(S, ap[ai + a1]);
             c10 = b0.fma(a, c10); c11 = b1.fma(a, c11); c12 = b2.fma(a, c12);
-            a = FloatVector.broadcast(S, ap[ai + 2]);
+            a = FloatVector.broadcast(S, ap[ai + a2]);
             c20 = b0.fma(a, c20); c21 = b1.fma(a, c21); c22 = b2.fma(a, c22);
-            a = FloatVector.broadcast(S, ap[ai + 3]);
+            a = FloatVector.broadcast(S, ap[ai + a3]);
             c30 = b0.fma(a, c30); c31 = b1.fma(a, c31); c32 = b2.fma(a, c32);
-            a = FloatVector.broadcast(S, ap[ai + 4]);
+            a = FloatVector.broadcast(S, ap[ai + a4]);
             c40 = b0.fma(a, c40); c41 = b1.fma(a, c41); c42 = b2.fma(a, c42);
-            a = FloatVector.broadcast(S, ap[ai + 5]);
+            a = FloatVector.broadcast(S, ap[ai + a5]);
             c50 = b0.fma(a, c50); c51 = b1.fma(a, c51); c52 = b2.fma(a, c52);
         }
         // Accumulators leave registers through the tile buffer: passing vectors to a call that
@@ -86,39 +90,41 @@ final class MicroKernel {
      * remainder): one vector per row instead of three, so no multiply-adds go to padding.
      * Leaves the 6×V sums in tile rows (stride NR).
      */
-    private static void narrow1(int kc, float[] ap, int ai, float[] bp, int bi, float[] tile) {
+    private static void narrow1(int kc, float[] ap, int ai, int ars, int aps, float[] bp, int bi, int bps, float[] tile) {
         FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
-        for (int p = 0; p < kc; p++, ai += MR, bi += NR) {
+        int a1 = ars, a2 = 2 * ars, a3 = 3 * ars, a4 = 4 * ars, a5 = 5 * ars;
+        for (int p = 0; p < kc; p++, ai += aps, bi += bps) {
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
             c0 = b0.fma(FloatVector.broadcast(S, ap[ai]), c0);
-            c1 = b0.fma(FloatVector.broadcast(S, ap[ai + 1]), c1);
-            c2 = b0.fma(FloatVector.broadcast(S, ap[ai + 2]), c2);
-            c3 = b0.fma(FloatVector.broadcast(S, ap[ai + 3]), c3);
-            c4 = b0.fma(FloatVector.broadcast(S, ap[ai + 4]), c4);
-            c5 = b0.fma(FloatVector.broadcast(S, ap[ai + 5]), c5);
+            c1 = b0.fma(FloatVector.broadcast(S, ap[ai + a1]), c1);
+            c2 = b0.fma(FloatVector.broadcast(S, ap[ai + a2]), c2);
+            c3 = b0.fma(FloatVector.broadcast(S, ap[ai + a3]), c3);
+            c4 = b0.fma(FloatVector.broadcast(S, ap[ai + a4]), c4);
+            c5 = b0.fma(FloatVector.broadcast(S, ap[ai + a5]), c5);
         }
         c0.intoArray(tile, 0); c1.intoArray(tile, NR); c2.intoArray(tile, 2 * NR);
         c3.intoArray(tile, 3 * NR); c4.intoArray(tile, 4 * NR); c5.intoArray(tile, 5 * NR);
     }
 
     /** {@link #narrow1} for a last panel with V+1..2V real columns: two vectors per row. */
-    private static void narrow2(int kc, float[] ap, int ai, float[] bp, int bi, float[] tile) {
+    private static void narrow2(int kc, float[] ap, int ai, int ars, int aps, float[] bp, int bi, int bps, float[] tile) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
         FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-        for (int p = 0; p < kc; p++, ai += MR, bi += NR) {
+        int a1 = ars, a2 = 2 * ars, a3 = 3 * ars, a4 = 4 * ars, a5 = 5 * ars;
+        for (int p = 0; p < kc; p++, ai += aps, bi += bps) {
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + V);
             FloatVector a = FloatVector.broadcast(S, ap[ai]);
             c00 = b0.fma(a, c00); c01 = b1.fma(a, c01);
-            a = FloatVector.broadcast(S, ap[ai + 1]);
+            a = FloatVector.broadcast(S, ap[ai + a1]);
             c10 = b0.fma(a, c10); c11 = b1.fma(a, c11);
-            a = FloatVector.broadcast(S, ap[ai + 2]);
+            a = FloatVector.broadcast(S, ap[ai + a2]);
             c20 = b0.fma(a, c20); c21 = b1.fma(a, c21);
-            a = FloatVector.broadcast(S, ap[ai + 3]);
+            a = FloatVector.broadcast(S, ap[ai + a3]);
             c30 = b0.fma(a, c30); c31 = b1.fma(a, c31);
-            a = FloatVector.broadcast(S, ap[ai + 4]);
+            a = FloatVector.broadcast(S, ap[ai + a4]);
             c40 = b0.fma(a, c40); c41 = b1.fma(a, c41);
-            a = FloatVector.broadcast(S, ap[ai + 5]);
+            a = FloatVector.broadcast(S, ap[ai + a5]);
             c50 = b0.fma(a, c50); c51 = b1.fma(a, c51);
         }
         c00.intoArray(tile, 0); c01.intoArray(tile, V);
@@ -132,8 +138,9 @@ final class MicroKernel {
     /** Writes the valid rows×cols corner of the tile (row stride NR) into C. */
     private static void copyEdge(float[] tile, float alpha, float beta, float[] c, int ci, int ldc, int rows, int cols) {
         for (int r = 0; r < rows; r++) {
-            int t = r * NR, o = ci + r * ldc;
-            for (int j = 0; j < cols; j++) c[o + j] = update(tile[t + j], alpha, beta, beta == 0f ? 0f : c[o + j]);
+            int t = r * NR, o = ci + r * ldc, j = 0;
+            for (; j + V <= cols; j += V) update(tile, t + j, alpha, beta, c, o + j); // whole vectors of the valid part
+            for (; j < cols; j++) c[o + j] = update(tile[t + j], alpha, beta, beta == 0f ? 0f : c[o + j]);
         }
     }
 

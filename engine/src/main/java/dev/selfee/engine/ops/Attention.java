@@ -22,7 +22,15 @@ import java.util.Arrays;
  * <p>When recorded, the softmax probabilities [batch, heads, qLen, kLen] are kept for backward.
  */
 public final class Attention {
+    /** Queries (and keys, in backward) per causal block: each block multiplies only up to the last key it sees. */
+    private static final int CAUSAL_BLOCK = 64;
+
     private Attention() {}
+
+    /** The first query that sees key j: query i sees keys up to i + shift. */
+    private static int firstQuery(int j, int shift) {
+        return Math.max(0, j - shift);
+    }
 
     public static Var apply(Var q, Var k, Var v, int heads, int kvHeads, Tensor keyMask) {
         return apply(q, k, v, heads, kvHeads, keyMask, 0);
@@ -39,7 +47,7 @@ public final class Attention {
             throw new IllegalArgumentException("attention: k " + Arrays.toString(ks) + " and v " + Arrays.toString(vs) + " must have equal shapes");
         }
         check("attention", qs, ks, ks[1], heads, kvHeads, keyMask);
-        int batch = qs[0], qLen = qs[1], kLen = ks[1], hd = qs[2] / heads, group = heads / kvHeads;
+        int batch = qs[0], qLen = qs[1], kLen = ks[1], hd = qs[2] / heads, group = heads / kvHeads, shift = kLen - qLen;
         float[] mask = keyMask == null ? null : keyMask.toArray();
         float scale = (float) (1.0 / Math.sqrt(hd));
         int qw = heads * hd, kw = kvHeads * hd, tile = qLen * kLen;
@@ -65,20 +73,37 @@ public final class Attention {
                     int kOff = b * kLen * kw + kvh * hd;
                     for (int h = kvh * group; h < (kvh + 1) * group; h++) {
                         int po = (b * heads + h) * tile, qOff = b * qLen * qw + h * hd;
-                        if (dv != null) {
-                            Gemm.gemm(true, false, kLen, hd, qLen, 1f, probs, po, kLen, gd, qOff, qw, 1f, dv, kOff, kw);
+                        if (dv != null) { // key rows j only get gradient from the queries that see them
+                            for (int j0 = 0; j0 < kLen; j0 += CAUSAL_BLOCK) {
+                                int j1 = Math.min(kLen, j0 + CAUSAL_BLOCK), i0 = firstQuery(j0, shift);
+                                Gemm.gemm(true, false, j1 - j0, hd, qLen - i0, 1f, probs, po + i0 * kLen + j0, kLen,
+                                        gd, qOff + i0 * qw, qw, 1f, dv, kOff + j0 * kw, kw);
+                            }
                         }
                         if (dq == null && dk == null) continue;
-                        // dP = dO · vᵀ, then dS = P ⊙ (dP - rowsum(dP ⊙ P))
-                        Gemm.gemm(false, true, qLen, kLen, hd, 1f, gd, qOff, qw, vd, vo + kOff, kw, 0f, ds, 0, kLen);
-                        for (int i = 0; i < qLen; i++) {
-                            int r = i * kLen;
-                            float dot = Simd.dot(ds, r, probs, po + r, kLen);
-                            Simd.mul(ds, r, probs, po + r, ds, r, kLen);
-                            Simd.axpy(-dot, probs, po + r, ds, r, kLen);
+                        // dP = dO · vᵀ, then dS = P ⊙ (dP - rowsum(dP ⊙ P)), only over the keys each
+                        // block of queries sees; the hidden rest of dS is 0 like P there
+                        for (int i0 = 0; i0 < qLen; i0 += CAUSAL_BLOCK) {
+                            int i1 = Math.min(qLen, i0 + CAUSAL_BLOCK), keys = Math.min(kLen, i1 + shift);
+                            Gemm.gemm(false, true, i1 - i0, keys, hd, 1f, gd, qOff + i0 * qw, qw, vd, vo + kOff, kw, 0f, ds, i0 * kLen, kLen);
+                            for (int i = i0; i < i1; i++) {
+                                int r = i * kLen;
+                                float dot = Simd.dot(ds, r, probs, po + r, keys);
+                                Simd.mul(ds, r, probs, po + r, ds, r, keys);
+                                Simd.axpy(-dot, probs, po + r, ds, r, keys);
+                                Arrays.fill(ds, r + keys, r + kLen, 0f);
+                            }
+                            if (dq != null) {
+                                Gemm.gemm(false, false, i1 - i0, hd, keys, scale, ds, i0 * kLen, kLen, kd, ko + kOff, kw, 1f, dq, qOff + i0 * qw, qw);
+                            }
                         }
-                        if (dq != null) Gemm.gemm(false, false, qLen, hd, kLen, scale, ds, 0, kLen, kd, ko + kOff, kw, 1f, dq, qOff, qw);
-                        if (dk != null) Gemm.gemm(true, false, kLen, hd, qLen, scale, ds, 0, kLen, qd, qo + qOff, qw, 1f, dk, kOff, kw);
+                        if (dk != null) {
+                            for (int j0 = 0; j0 < kLen; j0 += CAUSAL_BLOCK) {
+                                int j1 = Math.min(kLen, j0 + CAUSAL_BLOCK), i0 = firstQuery(j0, shift);
+                                Gemm.gemm(true, false, j1 - j0, hd, qLen - i0, scale, ds, i0 * kLen + j0, kLen,
+                                        qd, qo + qOff + i0 * qw, qw, 1f, dk, kOff + j0 * kw, kw);
+                            }
+                        }
                     }
                 }
             });
@@ -152,14 +177,18 @@ public final class Attention {
                 int b = bh / heads, h = bh % heads, kvh = h / group;
                 float[] p = probs != null ? probs : scratch;
                 int po = probs != null ? bh * tile : 0;
-                Gemm.gemm(false, true, qLen, kLen, hd, scale, qd, qo + b * qLen * qw + h * hd, qw,
-                        kd, ko + b * kvBatchStride + kvh * hd, kw, 0f, p, po, kLen);
-                for (int i = 0; i < qLen; i++) {
-                    int visible = Math.min(kLen, i + shift + 1), first = window > 0 ? Math.max(0, i + shift - window + 1) : 0;
-                    softmaxRow(p, po + i * kLen, first, visible, kLen, mask, b * kLen);
+                // causal: a block of queries needs scores only for the keys its last query sees
+                for (int i0 = 0; i0 < qLen; i0 += CAUSAL_BLOCK) {
+                    int i1 = Math.min(qLen, i0 + CAUSAL_BLOCK), keys = Math.min(kLen, i1 + shift);
+                    Gemm.gemm(false, true, i1 - i0, keys, hd, scale, qd, qo + b * qLen * qw + i0 * qw + h * hd, qw,
+                            kd, ko + b * kvBatchStride + kvh * hd, kw, 0f, p, po + i0 * kLen, kLen);
+                    for (int i = i0; i < i1; i++) {
+                        int visible = Math.min(kLen, i + shift + 1), first = window > 0 ? Math.max(0, i + shift - window + 1) : 0;
+                        softmaxRow(p, po + i * kLen, first, visible, kLen, mask, b * kLen);
+                    }
+                    Gemm.gemm(false, false, i1 - i0, hd, keys, 1f, p, po + i0 * kLen, kLen, vd, vo + b * kvBatchStride + kvh * hd, kw,
+                            0f, od, b * qLen * qw + i0 * qw + h * hd, qw);
                 }
-                Gemm.gemm(false, false, qLen, hd, kLen, 1f, p, po, kLen, vd, vo + b * kvBatchStride + kvh * hd, kw,
-                        0f, od, b * qLen * qw + h * hd, qw);
             }
         });
     }

@@ -91,6 +91,31 @@ class GemmTest {
         }
     }
 
+    /**
+     * Shapes spanning several k, row and column blocks, on two threads (so both the column and
+     * the row split run), with A read in place and, at row strides that are multiples of 4 KiB
+     * (1024 floats), packed.
+     */
+    @Test
+    void blockedShapesAndBothWaysOfReadingAMatchTheReference() {
+        int saved = Parallel.threads();
+        try {
+            Parallel.setThreads(2);
+            int[][] shapes = {{130, 700, 300}, {400, 100, 530}, {97, 1200, 70}};
+            for (int[] s : shapes) {
+                for (int tr = 0; tr < 4; tr++) {
+                    boolean ta = (tr & 1) != 0, tb = (tr & 2) != 0;
+                    check(Case.of(ta, tb, s[0], s[1], s[2], 1f, 0.5f, 3), false);
+                    int aw = ta ? s[0] : s[2];
+                    int lda = (aw + 1023) / 1024 * 1024; // every row of A in the same L1 sets
+                    check(new Case(ta, tb, s[0], s[1], s[2], 1f, 0f, 2, lda, 1, (tb ? s[2] : s[1]) + 1, 0, s[1]), false);
+                }
+            }
+        } finally {
+            Parallel.setThreads(saved);
+        }
+    }
+
     @Test
     void alphaAndBetaScaleAsInBlas() {
         float[][] scalars = {{0.5f, 0f}, {2f, 1f}, {-1.5f, 0.25f}, {1f, -1f}};
@@ -132,7 +157,7 @@ class GemmTest {
     /** Same inputs, same bits: across calls (interpreted, then compiled) and across thread counts. */
     @Test
     void resultsAreBitIdenticalAcrossRunsAndThreadCounts() {
-        int[][] shapes = {{200, 300, 257}, {1, 500, 300}, {5, 300, 129}, {30, 40, 50}};
+        int[][] shapes = {{200, 300, 257}, {400, 100, 300}, {600, 520, 40}, {1, 500, 300}, {5, 300, 129}, {30, 40, 50}};
         int saved = Parallel.threads();
         try {
             for (int[] s : shapes) {

@@ -62,6 +62,19 @@ class AttentionTest {
         assertClose(reference(q2.contiguous(), k, v, 4, 2, mask), out.value().toArray(), 1e-5);
     }
 
+    /** Longer than one causal block of queries (64): each block multiplies only the keys it sees. */
+    @Test
+    void matchesReferenceOverSeveralCausalBlocks() {
+        Tensor q = Inputs.uniform(4, -2, 2, 2, 150, 4 * 8), k = Inputs.uniform(5, -2, 2, 2, 160, 2 * 8), v = Inputs.uniform(6, -2, 2, 2, 160, 2 * 8);
+        Tensor mask = Tensor.full(1f, 2, 160);
+        for (int j = 0; j < 7; j++) mask.set(0f, 0, j); // left padding
+        mask.set(0f, 1, 100);
+        for (Tensor m : new Tensor[] {null, mask}) {
+            Var out = Attention.apply(Var.constant(q), Var.constant(k), Var.constant(v), 4, 2, m);
+            assertClose(reference(q, k, v, 4, 2, m), out.value().toArray(), 1e-5);
+        }
+    }
+
     @Test
     void cachedAttentionEqualsAttentionOverTheFilledPrefix() {
         int kw = 2 * 8;

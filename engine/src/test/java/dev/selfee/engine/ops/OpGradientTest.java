@@ -106,6 +106,15 @@ class OpGradientTest {
         GradientCheck.require("attention long", TOL, () -> Attention.apply(q, k, v, 2, 1, mask), q, k, v);
     }
 
+    /** Sequences longer than one causal block (64 queries), with queries after cached keys: the blocked products. */
+    @Test
+    void attentionOverSeveralCausalBlocks() {
+        Var q = variable(29, 1, 70, 2 * 2), k = variable(30, 1, 75, 2), v = variable(31, 1, 75, 2);
+        Tensor mask = Tensor.full(1f, 1, 75);
+        mask.set(0f, 0, 66);
+        GradientCheck.require("attention blocks", TOL, () -> Attention.apply(q, k, v, 2, 1, mask), q, k, v);
+    }
+
     @Test
     void embeddingScatterAddsRepeatedIds() {
         Var table = variable(23, 6, 5);

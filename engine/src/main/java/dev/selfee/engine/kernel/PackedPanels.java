@@ -1,0 +1,52 @@
+package dev.selfee.engine.kernel;
+
+import static dev.selfee.engine.kernel.MicroKernel.NR;
+
+import dev.selfee.engine.Parallel;
+
+/**
+ * The right operand of a GEMM, op(B) (k×n), copied once into the NR-wide panels the packed
+ * kernel reads, so that several products with it (a weight times successive blocks of rows)
+ * pack it once instead of once per product. It is a snapshot: later writes to the source
+ * matrix are not seen, so it must not outlive a change of the source (an optimizer step).
+ */
+public final class PackedPanels {
+    private final int k, n;
+    /** Panel q holds panels[q·k·NR + p·NR + j] = op(B)[p, q·NR + j], zero past column n. */
+    final float[] panels;
+
+    private PackedPanels(int k, int n, float[] panels) {
+        this.k = k;
+        this.n = n;
+        this.panels = panels;
+    }
+
+    /**
+     * Packs op(B), k×n: B stored k×n with row stride ldb, or n×k when {@code transB} (a
+     * weight [out, in] used as Wᵀ), starting at {@code bOff}. Threads pack disjoint panels.
+     */
+    public static PackedPanels of(boolean transB, int k, int n, float[] b, int bOff, int ldb) {
+        if (k < 0 || n < 0) throw new IllegalArgumentException("packed panels: negative size k=" + k + ", n=" + n);
+        Gemm.checkMatrix("B", transB ? n : k, transB ? k : n, b, bOff, ldb, false, transB, 0, n, k);
+        int count = (n + NR - 1) / NR;
+        float[] panels = new float[Math.multiplyExact(count * NR, Math.max(k, 1))];
+        int chunks = (int) Math.max(1, Math.min(Parallel.threads(), (long) count * k / (1 << 16)));
+        Parallel.forChunks(chunks, c -> {
+            int q0 = Parallel.range(count, chunks, c), q1 = Parallel.range(count, chunks, c + 1);
+            if (q1 > q0 && k > 0) {
+                PackedGemm.packB(transB, b, bOff, ldb, 0, k, q0 * NR, Math.min(n, q1 * NR) - q0 * NR, panels, q0 * k * NR);
+            }
+        });
+        return new PackedPanels(k, n, panels);
+    }
+
+    /** Rows of op(B): the inner dimension of products with it. */
+    public int k() {
+        return k;
+    }
+
+    /** Columns of op(B): the columns of products with it. */
+    public int n() {
+        return n;
+    }
+}
