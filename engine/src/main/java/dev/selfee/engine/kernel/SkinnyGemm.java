@@ -167,6 +167,7 @@ final class SkinnyGemm {
     private static void dots(int m, int k, float alpha, float[] x, float[] b, int bOff, int ldb,
                              float beta, float[] c, int cOff, int ldc, int j0, int j1) {
         float[] acc = Scratch.get().tile; // 8 vectors of partial sums
+        float[] sums = new float[4];
         int kv = k / V * V; // the vector part of k; the rest is added in scalar
         for (int j = j0; j < j1; j += 4) {
             int cols = Math.min(4, j1 - j);
@@ -178,9 +179,9 @@ final class SkinnyGemm {
                 else dot2x4(kv, k, x, i * k, b, r0, r1, r2, r3, acc);
                 for (int h = 0; h < rowsHere; h++) {
                     int o = cOff + (i + h) * ldc + j, xi = (i + h) * k;
+                    finish4(acc, h * 4 * V, x, xi, b, r0, r1, r2, r3, kv, k, sums);
                     for (int q = 0; q < cols; q++) {
-                        float dot = finish(acc, (h * 4 + q) * V, x, xi, b, r0 + q * ldb, kv, k);
-                        c[o + q] = MicroKernel.update(dot, alpha, beta, beta == 0f ? 0f : c[o + q]);
+                        c[o + q] = MicroKernel.update(sums[q], alpha, beta, beta == 0f ? 0f : c[o + q]);
                     }
                 }
             }
@@ -223,13 +224,30 @@ final class SkinnyGemm {
     }
 
     /**
-     * Adds the V partial sums at acc[ai..] in lane order (reduceLanes leaves the order open, and
-     * this must give the same bits compiled or interpreted), then the k tail from kv on.
+     * The four dot products whose partial sums are at acc[ai..ai + 4·V), B rows at r0..r3, into
+     * sums: each adds its V partial sums in lane order (reduceLanes leaves the order open, and
+     * this must give the same bits compiled or interpreted), then its k tail from kv on. The four
+     * sums are added side by side so that their dependency chains overlap.
      */
-    private static float finish(float[] acc, int ai, float[] x, int xi, float[] b, int bi, int kv, int k) {
-        float sum = 0f;
-        for (int l = ai; l < ai + V; l++) sum += acc[l];
-        for (int p = kv; p < k; p++) sum = Math.fma(x[xi + p], b[bi + p], sum);
-        return sum;
+    private static void finish4(float[] acc, int ai, float[] x, int xi, float[] b, int r0, int r1, int r2, int r3,
+                                int kv, int k, float[] sums) {
+        float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+        for (int l = ai; l < ai + V; l++) {
+            s0 += acc[l];
+            s1 += acc[l + V];
+            s2 += acc[l + 2 * V];
+            s3 += acc[l + 3 * V];
+        }
+        for (int p = kv; p < k; p++) {
+            float xp = x[xi + p];
+            s0 = Math.fma(xp, b[r0 + p], s0);
+            s1 = Math.fma(xp, b[r1 + p], s1);
+            s2 = Math.fma(xp, b[r2 + p], s2);
+            s3 = Math.fma(xp, b[r3 + p], s3);
+        }
+        sums[0] = s0;
+        sums[1] = s1;
+        sums[2] = s2;
+        sums[3] = s3;
     }
 }
