@@ -17,13 +17,20 @@ import jdk.incubator.vector.VectorMask;
  *   <li>B stored n×k (A·Bᵀ, a Linear layer with an [out, in] weight): each C element is a dot
  *       product of two contiguous rows, vectors along k, lanes added in a fixed order.
  * </ul>
- * Threads take disjoint column ranges of C, so the result does not depend on the thread count.
+ * Threads take disjoint column ranges of C, so the result does not depend on the thread count
+ * (nor on the number of ranges).
  */
 final class SkinnyGemm {
     /** Columns of C accumulated together in the A·B case. */
     static final int JB = 1024;
-    /** Below this many multiply-adds per thread, extra threads cost more than they save. */
-    private static final long MIN_WORK_PER_THREAD = 1L << 16;
+    /** Below this many multiply-adds per chunk, extra threads cost more than they save. */
+    private static final long MIN_WORK_PER_CHUNK = 1L << 16;
+    /**
+     * Chunks per thread: with several, a thread the OS has descheduled holds up a product only by
+     * the one chunk it has taken, and the others take the rest. Each C element is computed the
+     * same way whatever the chunk, so the chunking does not change the result.
+     */
+    private static final int CHUNKS_PER_THREAD = 4;
 
     private SkinnyGemm() {}
 
@@ -42,7 +49,8 @@ final class SkinnyGemm {
         java.util.Arrays.fill(x, m * k, rows * k, 0f);
         int units = transB ? n : (n + V - 1) / V;
         long work = (long) m * n * k;
-        int parts = (int) Math.max(1, Math.min(Math.min(Parallel.threads(), units), work / MIN_WORK_PER_THREAD));
+        int threads = Parallel.threads();
+        int parts = threads == 1 ? 1 : (int) Math.max(1, Math.min(Math.min(CHUNKS_PER_THREAD * threads, units), work / MIN_WORK_PER_CHUNK));
         Parallel.forChunks(parts, part -> {
             int u0 = Parallel.range(units, parts, part), u1 = Parallel.range(units, parts, part + 1);
             if (transB) {
