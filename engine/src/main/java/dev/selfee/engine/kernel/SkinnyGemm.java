@@ -177,7 +177,20 @@ final class SkinnyGemm {
         float[] acc = Scratch.get().tile; // 8 vectors of partial sums
         float[] sums = new float[4];
         int kv = k / V * V; // the vector part of k; the rest is added in scalar
-        for (int j = j0; j < j1; j += 4) {
+        int j = j0;
+        if (m == 1) { // one token: eight B rows at a time, more loads in flight from memory
+            for (; j + 8 <= j1; j += 8) {
+                int r0 = bOff + j * ldb;
+                dot1x8(kv, x, b, r0, ldb, acc);
+                finish4(acc, 0, x, 0, b, r0, r0 + ldb, r0 + 2 * ldb, r0 + 3 * ldb, kv, k, sums);
+                int o = cOff + j;
+                for (int q = 0; q < 4; q++) c[o + q] = MicroKernel.update(sums[q], alpha, beta, beta == 0f ? 0f : c[o + q]);
+                int r4 = r0 + 4 * ldb;
+                finish4(acc, 4 * V, x, 0, b, r4, r4 + ldb, r4 + 2 * ldb, r4 + 3 * ldb, kv, k, sums);
+                for (int q = 0; q < 4; q++) c[o + 4 + q] = MicroKernel.update(sums[q], alpha, beta, beta == 0f ? 0f : c[o + 4 + q]);
+            }
+        }
+        for (; j < j1; j += 4) {
             int cols = Math.min(4, j1 - j);
             int r0 = bOff + j * ldb, r1 = bOff + Math.min(j + 1, j1 - 1) * ldb;
             int r2 = bOff + Math.min(j + 2, j1 - 1) * ldb, r3 = bOff + Math.min(j + 3, j1 - 1) * ldb;
@@ -210,6 +223,25 @@ final class SkinnyGemm {
         s1.intoArray(acc, V);
         s2.intoArray(acc, 2 * V);
         s3.intoArray(acc, 3 * V);
+    }
+
+    /** {@link #dot1x4} for the eight B rows at r0, r0 + ldb, ..., into acc[0..8·V). */
+    private static void dot1x8(int kv, float[] x, float[] b, int r0, int ldb, float[] acc) {
+        FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+        int r1 = r0 + ldb, r2 = r1 + ldb, r3 = r2 + ldb, r4 = r3 + ldb, r5 = r4 + ldb, r6 = r5 + ldb, r7 = r6 + ldb;
+        for (int p = 0; p < kv; p += V) {
+            FloatVector xa = FloatVector.fromArray(S, x, p);
+            s0 = FloatVector.fromArray(S, b, r0 + p).fma(xa, s0);
+            s1 = FloatVector.fromArray(S, b, r1 + p).fma(xa, s1);
+            s2 = FloatVector.fromArray(S, b, r2 + p).fma(xa, s2);
+            s3 = FloatVector.fromArray(S, b, r3 + p).fma(xa, s3);
+            s4 = FloatVector.fromArray(S, b, r4 + p).fma(xa, s4);
+            s5 = FloatVector.fromArray(S, b, r5 + p).fma(xa, s5);
+            s6 = FloatVector.fromArray(S, b, r6 + p).fma(xa, s6);
+            s7 = FloatVector.fromArray(S, b, r7 + p).fma(xa, s7);
+        }
+        s0.intoArray(acc, 0); s1.intoArray(acc, V); s2.intoArray(acc, 2 * V); s3.intoArray(acc, 3 * V);
+        s4.intoArray(acc, 4 * V); s5.intoArray(acc, 5 * V); s6.intoArray(acc, 6 * V); s7.intoArray(acc, 7 * V);
     }
 
     /** {@link #dot1x4} for the two x rows at xi and xi + k: row h, B row q go to acc[(4h + q)·V..]. */
