@@ -9,7 +9,9 @@ import java.util.function.IntConsumer;
  * A fixed team of worker threads that runs one job of numbered chunks at a time, the calling
  * thread taking chunks too. Between jobs the workers spin for a short while before they park,
  * so a burst of small jobs (the matrix-vector products of decoding one token) pays a few
- * memory fences per job instead of a park and a wake-up.
+ * memory fences per job instead of a park and a wake-up. Spinning threads yield now and then:
+ * on a machine other work keeps busy, a spinner would otherwise take the core from the thread
+ * it waits for.
  *
  * <p>Chunks are claimed from a shared counter: which thread runs a chunk depends on timing, but
  * what a chunk computes does not, so results are the same as running the chunks in order. A
@@ -101,8 +103,8 @@ final class WorkerTeam {
         /** Waits for chunks that workers claimed but have not finished. */
         void awaitDone() {
             for (int spins = 0; finished.get() < chunks; spins++) {
-                if (spins < 1 << 12) Thread.onSpinWait();
-                else Thread.yield(); // the worker holding a chunk may be descheduled: let it run
+                if ((spins & 63) != 63) Thread.onSpinWait();
+                else Thread.yield(); // the worker holding a chunk may be waiting for this core
             }
         }
 
@@ -144,7 +146,9 @@ final class WorkerTeam {
                 if ((j != null && j != done) || closed) return j == done ? null : j;
                 if ((spins & 63) != 63) {
                     Thread.onSpinWait();
-                } else if (System.nanoTime() > until) {
+                } else if (System.nanoTime() <= until) {
+                    Thread.yield(); // costs little when the core is free; lets a caller sharing it run
+                } else {
                     parked = true; // a caller publishing a job after this sees the flag and unparks us
                     j = job;
                     if ((j == null || j == done) && !closed) LockSupport.park(this);
