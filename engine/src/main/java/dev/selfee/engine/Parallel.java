@@ -1,20 +1,19 @@
 package dev.selfee.engine;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.RecursiveAction;
 import java.util.function.IntConsumer;
 
 /**
  * The engine's worker threads. Work is split into a fixed number of contiguous chunks that
  * depends only on the problem size and {@link #threads()}, never on timing, so results are
- * bit-identical run to run for the same thread count.
+ * bit-identical run to run for the same thread count. The threads are a {@link WorkerTeam} that
+ * stays hot between calls, so that many small calls (decoding one token) stay cheap.
  *
  * <p>The count comes from the system property {@code selfee.threads}, then the environment
  * variable {@code SELFEE_THREADS}, then the number of available processors.
  */
 public final class Parallel {
     private static volatile int threads = initialThreads();
-    private static volatile ForkJoinPool pool = new ForkJoinPool(threads);
+    private static volatile WorkerTeam team = new WorkerTeam(threads);
 
     private Parallel() {}
 
@@ -40,27 +39,19 @@ public final class Parallel {
     public static synchronized void setThreads(int n) {
         if (n < 1) throw new IllegalArgumentException("thread count must be >= 1, got " + n);
         if (n == threads) return;
-        ForkJoinPool old = pool;
-        pool = new ForkJoinPool(n);
+        WorkerTeam old = team;
+        team = new WorkerTeam(n);
         threads = n;
-        old.shutdown();
+        old.close();
     }
 
     /**
      * Runs {@code body.accept(chunk)} for chunk = 0..chunks-1, in parallel when worth it.
-     * Callers map chunks to index ranges themselves (see {@link #range}).
+     * Callers map chunks to index ranges themselves (see {@link #range}). A call from inside a
+     * chunk (or while another thread's call runs) runs its chunks in order on its own thread.
      */
     public static void forChunks(int chunks, IntConsumer body) {
-        if (chunks <= 1 || threads == 1) {
-            for (int c = 0; c < chunks; c++) body.accept(c);
-            return;
-        }
-        ForkJoinPool p = pool;
-        if (java.util.concurrent.ForkJoinTask.getPool() == p) { // already on a worker: do not nest
-            for (int c = 0; c < chunks; c++) body.accept(c);
-            return;
-        }
-        p.invoke(new Chunks(body, 0, chunks));
+        team.run(chunks, body);
     }
 
     /** Runs {@code body(start, end)} over [0, n) split into at most {@link #threads()} ranges of at least {@code grain}. */
@@ -77,26 +68,5 @@ public final class Parallel {
     @FunctionalInterface
     public interface RangeBody {
         void run(int start, int end);
-    }
-
-    private static final class Chunks extends RecursiveAction {
-        private final IntConsumer body;
-        private final int lo, hi;
-
-        Chunks(IntConsumer body, int lo, int hi) {
-            this.body = body;
-            this.lo = lo;
-            this.hi = hi;
-        }
-
-        @Override
-        protected void compute() {
-            if (hi - lo == 1) {
-                body.accept(lo);
-                return;
-            }
-            int mid = (lo + hi) >>> 1;
-            invokeAll(new Chunks(body, lo, mid), new Chunks(body, mid, hi));
-        }
     }
 }

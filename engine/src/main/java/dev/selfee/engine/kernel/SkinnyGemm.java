@@ -17,13 +17,20 @@ import jdk.incubator.vector.VectorMask;
  *   <li>B stored n×k (A·Bᵀ, a Linear layer with an [out, in] weight): each C element is a dot
  *       product of two contiguous rows, vectors along k, lanes added in a fixed order.
  * </ul>
- * Threads take disjoint column ranges of C, so the result does not depend on the thread count.
+ * Threads take disjoint column ranges of C, so the result does not depend on the thread count
+ * (nor on the number of ranges).
  */
 final class SkinnyGemm {
     /** Columns of C accumulated together in the A·B case. */
     static final int JB = 1024;
-    /** Below this many multiply-adds per thread, extra threads cost more than they save. */
-    private static final long MIN_WORK_PER_THREAD = 1L << 16;
+    /** Below this many multiply-adds per chunk, extra threads cost more than they save. */
+    private static final long MIN_WORK_PER_CHUNK = 1L << 16;
+    /**
+     * Chunks per thread: with several, a thread the OS has descheduled holds up a product only by
+     * the one chunk it has taken, and the others take the rest. Each C element is computed the
+     * same way whatever the chunk, so the chunking does not change the result.
+     */
+    private static final int CHUNKS_PER_THREAD = 4;
 
     private SkinnyGemm() {}
 
@@ -42,7 +49,8 @@ final class SkinnyGemm {
         java.util.Arrays.fill(x, m * k, rows * k, 0f);
         int units = transB ? n : (n + V - 1) / V;
         long work = (long) m * n * k;
-        int parts = (int) Math.max(1, Math.min(Math.min(Parallel.threads(), units), work / MIN_WORK_PER_THREAD));
+        int threads = Parallel.threads();
+        int parts = threads == 1 ? 1 : (int) Math.max(1, Math.min(Math.min(CHUNKS_PER_THREAD * threads, units), work / MIN_WORK_PER_CHUNK));
         Parallel.forChunks(parts, part -> {
             int u0 = Parallel.range(units, parts, part), u1 = Parallel.range(units, parts, part + 1);
             if (transB) {
@@ -167,8 +175,22 @@ final class SkinnyGemm {
     private static void dots(int m, int k, float alpha, float[] x, float[] b, int bOff, int ldb,
                              float beta, float[] c, int cOff, int ldc, int j0, int j1) {
         float[] acc = Scratch.get().tile; // 8 vectors of partial sums
+        float[] sums = new float[4];
         int kv = k / V * V; // the vector part of k; the rest is added in scalar
-        for (int j = j0; j < j1; j += 4) {
+        int j = j0;
+        if (m == 1) { // one token: eight B rows at a time, more loads in flight from memory
+            for (; j + 8 <= j1; j += 8) {
+                int r0 = bOff + j * ldb;
+                dot1x8(kv, x, b, r0, ldb, acc);
+                finish4(acc, 0, x, 0, b, r0, r0 + ldb, r0 + 2 * ldb, r0 + 3 * ldb, kv, k, sums);
+                int o = cOff + j;
+                for (int q = 0; q < 4; q++) c[o + q] = MicroKernel.update(sums[q], alpha, beta, beta == 0f ? 0f : c[o + q]);
+                int r4 = r0 + 4 * ldb;
+                finish4(acc, 4 * V, x, 0, b, r4, r4 + ldb, r4 + 2 * ldb, r4 + 3 * ldb, kv, k, sums);
+                for (int q = 0; q < 4; q++) c[o + 4 + q] = MicroKernel.update(sums[q], alpha, beta, beta == 0f ? 0f : c[o + 4 + q]);
+            }
+        }
+        for (; j < j1; j += 4) {
             int cols = Math.min(4, j1 - j);
             int r0 = bOff + j * ldb, r1 = bOff + Math.min(j + 1, j1 - 1) * ldb;
             int r2 = bOff + Math.min(j + 2, j1 - 1) * ldb, r3 = bOff + Math.min(j + 3, j1 - 1) * ldb;
@@ -178,9 +200,9 @@ final class SkinnyGemm {
                 else dot2x4(kv, k, x, i * k, b, r0, r1, r2, r3, acc);
                 for (int h = 0; h < rowsHere; h++) {
                     int o = cOff + (i + h) * ldc + j, xi = (i + h) * k;
+                    finish4(acc, h * 4 * V, x, xi, b, r0, r1, r2, r3, kv, k, sums);
                     for (int q = 0; q < cols; q++) {
-                        float dot = finish(acc, (h * 4 + q) * V, x, xi, b, r0 + q * ldb, kv, k);
-                        c[o + q] = MicroKernel.update(dot, alpha, beta, beta == 0f ? 0f : c[o + q]);
+                        c[o + q] = MicroKernel.update(sums[q], alpha, beta, beta == 0f ? 0f : c[o + q]);
                     }
                 }
             }
@@ -203,6 +225,25 @@ final class SkinnyGemm {
         s3.intoArray(acc, 3 * V);
     }
 
+    /** {@link #dot1x4} for the eight B rows at r0, r0 + ldb, ..., into acc[0..8·V). */
+    private static void dot1x8(int kv, float[] x, float[] b, int r0, int ldb, float[] acc) {
+        FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+        int r1 = r0 + ldb, r2 = r1 + ldb, r3 = r2 + ldb, r4 = r3 + ldb, r5 = r4 + ldb, r6 = r5 + ldb, r7 = r6 + ldb;
+        for (int p = 0; p < kv; p += V) {
+            FloatVector xa = FloatVector.fromArray(S, x, p);
+            s0 = FloatVector.fromArray(S, b, r0 + p).fma(xa, s0);
+            s1 = FloatVector.fromArray(S, b, r1 + p).fma(xa, s1);
+            s2 = FloatVector.fromArray(S, b, r2 + p).fma(xa, s2);
+            s3 = FloatVector.fromArray(S, b, r3 + p).fma(xa, s3);
+            s4 = FloatVector.fromArray(S, b, r4 + p).fma(xa, s4);
+            s5 = FloatVector.fromArray(S, b, r5 + p).fma(xa, s5);
+            s6 = FloatVector.fromArray(S, b, r6 + p).fma(xa, s6);
+            s7 = FloatVector.fromArray(S, b, r7 + p).fma(xa, s7);
+        }
+        s0.intoArray(acc, 0); s1.intoArray(acc, V); s2.intoArray(acc, 2 * V); s3.intoArray(acc, 3 * V);
+        s4.intoArray(acc, 4 * V); s5.intoArray(acc, 5 * V); s6.intoArray(acc, 6 * V); s7.intoArray(acc, 7 * V);
+    }
+
     /** {@link #dot1x4} for the two x rows at xi and xi + k: row h, B row q go to acc[(4h + q)·V..]. */
     private static void dot2x4(int kv, int k, float[] x, int xi, float[] b, int r0, int r1, int r2, int r3, float[] acc) {
         FloatVector s00 = FloatVector.zero(S), s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00;
@@ -223,13 +264,30 @@ final class SkinnyGemm {
     }
 
     /**
-     * Adds the V partial sums at acc[ai..] in lane order (reduceLanes leaves the order open, and
-     * this must give the same bits compiled or interpreted), then the k tail from kv on.
+     * The four dot products whose partial sums are at acc[ai..ai + 4·V), B rows at r0..r3, into
+     * sums: each adds its V partial sums in lane order (reduceLanes leaves the order open, and
+     * this must give the same bits compiled or interpreted), then its k tail from kv on. The four
+     * sums are added side by side so that their dependency chains overlap.
      */
-    private static float finish(float[] acc, int ai, float[] x, int xi, float[] b, int bi, int kv, int k) {
-        float sum = 0f;
-        for (int l = ai; l < ai + V; l++) sum += acc[l];
-        for (int p = kv; p < k; p++) sum = Math.fma(x[xi + p], b[bi + p], sum);
-        return sum;
+    private static void finish4(float[] acc, int ai, float[] x, int xi, float[] b, int r0, int r1, int r2, int r3,
+                                int kv, int k, float[] sums) {
+        float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+        for (int l = ai; l < ai + V; l++) {
+            s0 += acc[l];
+            s1 += acc[l + V];
+            s2 += acc[l + 2 * V];
+            s3 += acc[l + 3 * V];
+        }
+        for (int p = kv; p < k; p++) {
+            float xp = x[xi + p];
+            s0 = Math.fma(xp, b[r0 + p], s0);
+            s1 = Math.fma(xp, b[r1 + p], s1);
+            s2 = Math.fma(xp, b[r2 + p], s2);
+            s3 = Math.fma(xp, b[r3 + p], s3);
+        }
+        sums[0] = s0;
+        sums[1] = s1;
+        sums[2] = s2;
+        sums[3] = s3;
     }
 }

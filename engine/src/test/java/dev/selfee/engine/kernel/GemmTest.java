@@ -154,6 +154,32 @@ class GemmTest {
         assertArrayEquals(new float[] {58, 64, 139, 154}, c);
     }
 
+    /**
+     * x·Wᵀ for one row gives the same bits as that row inside a few-row product: a token decoded
+     * alone computes what it computes in a batch (the one-row kernel takes other row groups).
+     */
+    @Test
+    void aRowAloneEqualsTheSameRowAmongOthers() {
+        int saved = Parallel.threads();
+        try {
+            for (int threads : new int[] {1, 2}) {
+                Parallel.setThreads(threads);
+                for (int[] nk : new int[][] {{500, 300}, {1408, 512}, {13, 17}, {8, 16}}) {
+                    int n = nk[0], k = nk[1], m = 5;
+                    float[] a = random(m * k, 31), w = random(n * k, 32), all = new float[m * n];
+                    Gemm.gemm(false, true, m, n, k, 1f, a, 0, k, w, 0, k, 0f, all, 0, n);
+                    for (int i = 0; i < m; i++) {
+                        float[] one = new float[n];
+                        Gemm.gemm(false, true, 1, n, k, 1f, a, i * k, k, w, 0, k, 0f, one, 0, n);
+                        assertArrayEquals(Arrays.copyOfRange(all, i * n, (i + 1) * n), one, "row " + i + " of n=" + n + " k=" + k + ", " + threads + " threads");
+                    }
+                }
+            }
+        } finally {
+            Parallel.setThreads(saved);
+        }
+    }
+
     /** Same inputs, same bits: across calls (interpreted, then compiled) and across thread counts. */
     @Test
     void resultsAreBitIdenticalAcrossRunsAndThreadCounts() {

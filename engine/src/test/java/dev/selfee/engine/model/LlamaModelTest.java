@@ -130,6 +130,33 @@ class LlamaModelTest {
     }
 
     @Test
+    void generationAndOneTokenLogitsDoNotDependOnTheThreadCount() {
+        // wide enough that every matrix-vector product is split between threads
+        LlamaModel m = LlamaModel.random(LlamaConfig.llama(1024, 256, 2, 4, 2, 512, null, 0, null), 3);
+        List<int[]> prompts = List.of(new int[] {1, 2, 3, 4, 5}, new int[] {7});
+        SamplingOptions hot = new SamplingOptions(1.5, 0, 1, 24, 11, new int[0]);
+        int before = dev.selfee.engine.Parallel.threads();
+        try {
+            dev.selfee.engine.Parallel.setThreads(1);
+            var one = Generator.generate(m, prompts, hot);
+            float[] oneLogits;
+            try (NoGrad _ = NoGrad.enter()) {
+                oneLogits = m.logits(new int[] {42}, null, 1, 1).value().toArray();
+            }
+            for (int n : new int[] {2, 3}) {
+                dev.selfee.engine.Parallel.setThreads(n);
+                var many = Generator.generate(m, prompts, hot);
+                for (int i = 0; i < prompts.size(); i++) assertArrayEquals(one.get(i).tokens(), many.get(i).tokens(), n + " threads, prompt " + i);
+                try (NoGrad _ = NoGrad.enter()) {
+                    assertArrayEquals(oneLogits, m.logits(new int[] {42}, null, 1, 1).value().toArray(), n + " threads, logits");
+                }
+            }
+        } finally {
+            dev.selfee.engine.Parallel.setThreads(before);
+        }
+    }
+
+    @Test
     void samplingIsDeterministicInItsSeedAndHonoursTopKAndTopP() {
         LlamaModel m = fixture("llama");
         List<int[]> prompts = List.of(new int[] {1, 2, 3}, new int[] {1, 2, 3}, new int[] {4, 5});
