@@ -26,10 +26,27 @@ public final class PackedPanels {
      * weight [out, in] used as Wᵀ), starting at {@code bOff}. Threads pack disjoint panels.
      */
     public static PackedPanels of(boolean transB, int k, int n, float[] b, int bOff, int ldb) {
+        return into(transB, k, n, b, bOff, ldb, null);
+    }
+
+    /** Floats the panels of a k×n op(B) take: the least {@code storage} for {@link #into}. */
+    public static int size(int k, int n) {
         if (k < 0 || n < 0) throw new IllegalArgumentException("packed panels: negative size k=" + k + ", n=" + n);
+        return Math.multiplyExact((n + NR - 1) / NR * NR, Math.max(k, 1));
+    }
+
+    /**
+     * As {@link #of}, packing into {@code storage} (at least {@link #size} floats; its old contents
+     * are overwritten) or a new array when null, so a reused work buffer can hold the panels.
+     */
+    public static PackedPanels into(boolean transB, int k, int n, float[] b, int bOff, int ldb, float[] storage) {
+        int size = size(k, n);
         Gemm.checkMatrix("B", transB ? n : k, transB ? k : n, b, bOff, ldb, false, transB, 0, n, k);
+        if (storage != null && storage.length < size) {
+            throw new IllegalArgumentException("packed panels: storage of " + storage.length + " floats, " + size + " needed for k=" + k + ", n=" + n);
+        }
         int count = (n + NR - 1) / NR;
-        float[] panels = new float[Math.multiplyExact(count * NR, Math.max(k, 1))];
+        float[] panels = storage != null ? storage : new float[size];
         int chunks = (int) Math.max(1, Math.min(Parallel.threads(), (long) count * k / (1 << 16)));
         Parallel.forChunks(chunks, c -> {
             int q0 = Parallel.range(count, chunks, c), q1 = Parallel.range(count, chunks, c + 1);

@@ -58,6 +58,20 @@ class PackedPanelsTest {
     }
 
     @Test
+    void panelsPackedIntoAReusedBufferEqualFreshOnes() {
+        int m = 50, n = 70, k = 40;
+        float[] a = random(m * k, 6), w = random(n * k, 7);
+        float[] storage = random(PackedPanels.size(k, n) + 13, 8); // stale contents and a longer tail
+        float[] fresh = new float[m * n], reused = new float[m * n];
+        Gemm.gemm(false, m, 1f, a, 0, k, PackedPanels.of(true, k, n, w, 0, k), 0f, fresh, 0, n);
+        Gemm.gemm(false, m, 1f, a, 0, k, PackedPanels.into(true, k, n, w, 0, k, storage), 0f, reused, 0, n);
+        assertArrayEquals(fresh, reused);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> PackedPanels.into(true, k, n, w, 0, k, new float[PackedPanels.size(k, n) - 1]));
+        assertTrue(e.getMessage().contains("needed for k=40, n=70"), e.getMessage());
+    }
+
+    @Test
     void operandsOutsideTheirArraysAreRejectedWithShapes() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PackedPanels.of(true, 10, 20, new float[100], 0, 10));
         assertTrue(e.getMessage().contains("B stored 20×10"), e.getMessage());

@@ -3,6 +3,7 @@ package dev.selfee.engine.ops;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.selfee.engine.Tensor;
+import dev.selfee.engine.TensorPool;
 import dev.selfee.engine.autograd.GradientCheck;
 import dev.selfee.engine.autograd.Tape;
 import dev.selfee.engine.autograd.Var;
@@ -12,7 +13,24 @@ import org.junit.jupiter.api.Test;
 class LmHeadLogProbsTest {
     @Test
     void equalsLinearThenSequenceLogProbs() {
-        int batch = 3, seq = 5, dim = 8, vocab = 11;
+        compareWithLinear(3, 5, 8, 11);
+    }
+
+    /** 16384 logits per row: blocks of 128 rows, so 300 rows take three, sharing one packing of the head. */
+    @Test
+    void severalBlocksEqualLinearThenSequenceLogProbs() {
+        compareWithLinear(2, 150, 8, 1 << 14);
+    }
+
+    @Test
+    void severalBlocksWithPooledBuffersEqualLinearThenSequenceLogProbs() {
+        try (var scope = new TensorPool().use()) {
+            compareWithLinear(2, 150, 8, 1 << 14);
+            compareWithLinear(2, 150, 8, 1 << 14); // the second time on the first one's recycled buffers
+        }
+    }
+
+    private static void compareWithLinear(int batch, int seq, int dim, int vocab) {
         int[] targets = Inputs.ids(1, vocab, batch * seq);
         targets[0] = CrossEntropy.IGNORE_INDEX;
         targets[7] = CrossEntropy.IGNORE_INDEX;
