@@ -199,7 +199,9 @@ def cases(selected: set, quick: bool, threads: int) -> list:
         model = checkpoint("llama-25m.json")
         pairs = random_pairs(CACHE / "pairs.jsonl", 32 if quick else 256, 8192)
     if selected & {"dpo", "memory"}:
-        b, warm, steps = ("2", "1", "2") if quick else ("4", "2", "5")
+        # 10 warm-up steps on both sides: the JVM compiles the step's code during its first steps, and
+        # with as many workers as cores its compiler threads take cores from the timed steps.
+        b, warm, steps = ("2", "1", "2") if quick else ("4", "10", "8")
         args = ["--model", model, "--data", pairs, "--batch-size", b, "--warmup", warm, "--steps", steps, "--threads", t]
         out.append(Case(f"dpo-t{t}", "dpo", f"DPO step (sigmoid, AdamW, reference log-probs precomputed), llama-25m, {b} pairs per step, {ts}",
                         "steps_per_s", "steps/s", "TRL DPOTrainer",
