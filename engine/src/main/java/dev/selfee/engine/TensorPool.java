@@ -56,14 +56,7 @@ public final class TensorPool {
     public float[] take(int n) {
         if (n < MIN_POOLED) return new float[n];
         Map.Entry<Integer, ArrayDeque<Free>> e = free.ceilingEntry(n);
-        if (e != null && e.getKey() - n <= e.getKey() / 4) { // capacity <= 4/3 n
-            ArrayDeque<Free> q = e.getValue();
-            float[] a = q.pop().data();
-            if (q.isEmpty()) free.remove(e.getKey());
-            bytesFree -= 4L * a.length;
-            Arrays.fill(a, 0, n, 0f);
-            return a;
-        }
+        if (e != null && e.getKey() - n <= e.getKey() / 4) return reuse(e, n); // capacity <= 4/3 n
         dropShorter(n);
         return new float[sizeClass(n)];
     }
@@ -90,6 +83,11 @@ public final class TensorPool {
         if (n < MIN_POOLED) return new float[n];
         Map.Entry<Integer, ArrayDeque<Free>> e = free.ceilingEntry(n);
         if (e == null || e.getKey() / 4 > n) return new float[sizeClass(n)];
+        return reuse(e, n);
+    }
+
+    /** Takes a free array of the entry's capacity out of the pool, its first n floats zeroed. */
+    private float[] reuse(Map.Entry<Integer, ArrayDeque<Free>> e, int n) {
         ArrayDeque<Free> q = e.getValue();
         float[] a = q.pop().data();
         if (q.isEmpty()) free.remove(e.getKey());

@@ -258,12 +258,7 @@ public final class DeviceLlama implements AutoCloseable {
             String pre = "model.layers." + l + ".";
             Layer s = ws.layer[l];
             DeviceBuffer h = ws.h[l];
-            be.rmsNormRows(h, param.get(pre + "input_layernorm.weight"), s.x1, rows, hidden, eps);
-            project(s.x1, pre + "self_attn.q_proj", s.q, rows, hidden, qw);
-            project(s.x1, pre + "self_attn.k_proj", s.k, rows, hidden, kw);
-            project(s.x1, pre + "self_attn.v_proj", s.v, rows, hidden, kw);
-            be.rope(s.q, s.q, ws.positions, invFreq, rows, c.numAttentionHeads(), c.headDim());
-            be.rope(s.k, s.k, ws.positions, invFreq, rows, c.numKeyValueHeads(), c.headDim());
+            attentionInputs(h, pre, s, rows);
             be.attention(shape(p, l), s.q, s.k, s.v, ws.mask, s.attn, s.lse);
             project(s.attn, pre + "self_attn.o_proj", s.hMid, rows, qw, hidden);
             be.add(h, s.hMid, s.hMid, rows * hidden);
@@ -320,12 +315,7 @@ public final class DeviceLlama implements AutoCloseable {
         for (int l = 0; l < layers; l++) {
             String pre = "model.layers." + l + ".";
             Layer s = ws.layer[0]; // nothing is kept for a backward: one layer's buffers serve all
-            be.rmsNormRows(h, param.get(pre + "input_layernorm.weight"), s.x1, rows, hidden, eps);
-            project(s.x1, pre + "self_attn.q_proj", s.q, rows, hidden, qw);
-            project(s.x1, pre + "self_attn.k_proj", s.k, rows, hidden, kw);
-            project(s.x1, pre + "self_attn.v_proj", s.v, rows, hidden, kw);
-            be.rope(s.q, s.q, ws.positions, invFreq, rows, c.numAttentionHeads(), c.headDim());
-            be.rope(s.k, s.k, ws.positions, invFreq, rows, c.numKeyValueHeads(), c.headDim());
+            attentionInputs(h, pre, s, rows);
             // row b's new keys and values go to its cache row from position start on
             long newRow = (long) seq * kw, cacheRow = (long) cache.capacity * kw;
             be.copyRows(s.k, 0, newRow, cache.keys[l], (long) start * kw, cacheRow, batch, seq * kw);
@@ -421,6 +411,16 @@ public final class DeviceLlama implements AutoCloseable {
             be.add(dh, tmp, dh, rows * hidden);
         }
         be.embeddingBackward(dh, ws.ids, grad.get("model.embed_tokens.weight"), rows, vocab, hidden);
+    }
+
+    /** The attention block's inputs for one layer: x1 = RMSNorm(h), then q, k and v projected from it, q and k rotated. */
+    private void attentionInputs(DeviceBuffer h, String pre, Layer s, int rows) {
+        be.rmsNormRows(h, param.get(pre + "input_layernorm.weight"), s.x1, rows, hidden, eps);
+        project(s.x1, pre + "self_attn.q_proj", s.q, rows, hidden, qw);
+        project(s.x1, pre + "self_attn.k_proj", s.k, rows, hidden, kw);
+        project(s.x1, pre + "self_attn.v_proj", s.v, rows, hidden, kw);
+        be.rope(s.q, s.q, ws.positions, invFreq, rows, c.numAttentionHeads(), c.headDim());
+        be.rope(s.k, s.k, ws.positions, invFreq, rows, c.numKeyValueHeads(), c.headDim());
     }
 
     /** y = x · Wᵀ (+ b) with W [out, in] as HF stores it; a bias is added as ones[rows, 1] · b[1, out]. */
