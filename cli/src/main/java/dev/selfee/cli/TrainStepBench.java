@@ -7,6 +7,7 @@ import dev.selfee.engine.autograd.Tape;
 import dev.selfee.engine.autograd.Var;
 import dev.selfee.engine.backend.Backend;
 import dev.selfee.engine.model.device.DeviceLlama;
+import dev.selfee.engine.ops.CrossEntropy;
 import dev.selfee.engine.io.LlamaConfig;
 import dev.selfee.engine.autograd.Parameter;
 import dev.selfee.engine.model.LlamaModel;
@@ -18,6 +19,7 @@ import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import picocli.CommandLine.Command;
@@ -97,9 +99,9 @@ final class TrainStepBench implements Runnable {
     private void onDevice(Backend be, LlamaModel m, SequenceBatch batch) {
         if (loraR > 0) throw new IllegalArgumentException("LoRA is not supported on the " + be.name() + " backend; use --backend cpu");
         int counted = 0;
-        for (int t : batch.targets()) if (t != dev.selfee.engine.ops.CrossEntropy.IGNORE_INDEX) counted++;
+        for (int t : batch.targets()) if (t != CrossEntropy.IGNORE_INDEX) counted++;
         float[] dlogp = new float[batchSize];
-        java.util.Arrays.fill(dlogp, -1f / counted);
+        Arrays.fill(dlogp, -1f / counted);
         double[] times = new double[steps];
         double loss = 0;
         try (DeviceLlama d = DeviceLlama.upload(m, be)) {
