@@ -15,11 +15,14 @@ import java.util.TreeMap;
  * {@link #give}, which a {@linkplain dev.selfee.engine.autograd.Tape#start(TensorPool) recycling
  * tape} calls once the op that allocated them is done with its backward pass.
  *
- * <p>Sequence lengths change from batch to batch, so an array may serve a request up to a
- * quarter smaller than itself (the tensor then views its first elements: contiguous from offset
- * 0 but not {@linkplain Tensor#isDense dense}), and fresh arrays are sized up to the next size
- * class (at most an eighth more). Arrays no request took between two {@link #trim}s are dropped.
- * Confined to one thread.
+ * <p>Sequence lengths change from batch to batch, so an array may serve any request down to a
+ * quarter of its size, the smallest free array that fits being taken (the tensor then views its
+ * first elements: contiguous from offset 0 but not {@linkplain Tensor#isDense dense}). The pool
+ * thus settles at the arrays of the longest batch seen, and shorter batches reuse them instead of
+ * turning a step's activations into garbage each time the length changes (which costs the
+ * collector a full pass and the process the heap to hold both). Fresh arrays are sized up to the
+ * next size class (at most an eighth more). Arrays no request took between two {@link #trim}s are
+ * dropped. Confined to one thread.
  */
 public final class TensorPool {
     private static final ThreadLocal<TensorPool> CURRENT = new ThreadLocal<>();
@@ -52,18 +55,23 @@ public final class TensorPool {
         return a;
     }
 
-    /** An array of at least n floats whose first n are zero (its tail is not cleared). */
+    /**
+     * An array of at least n floats whose first n are zero (its tail is not cleared): the smallest
+     * free one up to four times longer, else a fresh one. The slack also lets a parameter's
+     * gradient, which lives from the backward pass to the optimizer step, borrow the memory of
+     * activations that backward has just released.
+     */
     public float[] take(int n) {
         if (n < MIN_POOLED) return new float[n];
         Map.Entry<Integer, ArrayDeque<Free>> e = free.ceilingEntry(n);
-        if (e != null && e.getKey() - n <= e.getKey() / 4) return reuse(e, n); // capacity <= 4/3 n
+        if (e != null && e.getKey() / 4 <= n) return reuse(e, n);
         dropShorter(n);
         return new float[sizeClass(n)];
     }
 
     /**
-     * A miss usually means the batch got longer than the arrays were sized for: the free array
-     * just below n most likely served this same tensor last step and is now too short for it.
+     * A miss means the batch got longer than the arrays were sized for: the free array just
+     * below n most likely served this same tensor last step and is now too short for it.
      * Letting it go keeps the pool from holding both generations at once.
      */
     private void dropShorter(int n) {
@@ -72,18 +80,6 @@ public final class TensorPool {
         ArrayDeque<Free> q = e.getValue();
         bytesFree -= 4L * q.pop().data().length;
         if (q.isEmpty()) free.remove(e.getKey());
-    }
-
-    /**
-     * An array of at least n floats, first n zero, that may be up to four times longer: for a
-     * parameter's gradient, which lives from the backward pass to the optimizer step and so can
-     * borrow the memory of activations that backward has just released.
-     */
-    public float[] takeRoomy(int n) {
-        if (n < MIN_POOLED) return new float[n];
-        Map.Entry<Integer, ArrayDeque<Free>> e = free.ceilingEntry(n);
-        if (e == null || e.getKey() / 4 > n) return new float[sizeClass(n)];
-        return reuse(e, n);
     }
 
     /** Takes a free array of the entry's capacity out of the pool, its first n floats zeroed. */

@@ -16,7 +16,7 @@ class TensorPoolTest {
         Tensor outside = Tensor.zeros(90, 100);
         assertNotSame(given, outside.data(), "no pool in use: a fresh array");
         try (var _ = pool.use()) {
-            Tensor t = Tensor.zeros(90, 100); // 9000 floats: within a quarter of the 10000 given
+            Tensor t = Tensor.zeros(90, 100); // 9000 floats: the 10000 given fits
             assertSame(given, t.data());
             assertEquals(0, t.offset());
             assertTrue(t.isContiguous());
@@ -30,22 +30,48 @@ class TensorPoolTest {
     }
 
     @Test
-    void anArrayServesRequestsUpToAQuarterSmallerAndSmallOnesAreNeverPooled() {
+    void anArrayServesRequestsDownToAQuarterOfItAndSmallOnesAreNeverPooled() {
         TensorPool pool = new TensorPool();
-        float[] a = new float[8192];
+        float[] a = new float[16_384];
         pool.give(a);
-        assertNotSame(a, pool.take(4000), "too small a request for this array");
-        assertSame(a, pool.take(6200));
+        assertNotSame(a, pool.take(4000), "more than four times smaller than this array");
+        assertSame(a, pool.take(4096));
         pool.give(a);
-        assertNotSame(a, pool.take(6000), "more than a quarter smaller");
-        assertEquals(4L * 8192, pool.bytesFree());
-        assertNotSame(a, pool.take(9000), "too large");
+        assertSame(a, pool.take(12_000));
+        pool.give(a);
+        assertEquals(4L * 16_384, pool.bytesFree());
+        assertNotSame(a, pool.take(17_000), "too large");
         assertEquals(0, pool.bytesFree(), "and the miss let it go: the batch outgrew it");
         pool.give(new float[100]);
         assertEquals(0, pool.bytesFree(), "below the pooling threshold arrays are left to the collector");
         assertEquals(100, pool.take(100).length);
     }
 
+    @Test
+    void theSmallestFreeArrayThatFitsIsTaken() {
+        TensorPool pool = new TensorPool();
+        float[] big = new float[40_000], mid = new float[20_000], small = new float[10_000];
+        pool.give(big);
+        pool.give(mid);
+        pool.give(small);
+        assertSame(small, pool.take(9000));
+        assertSame(mid, pool.take(9000), "the next smallest once the best fit is gone");
+        assertSame(big, pool.take(30_000));
+    }
+
+    @Test
+    void shorterBatchesReuseTheLongestBatchsArraysWithoutAllocating() {
+        TensorPool pool = new TensorPool();
+        int[] lengths = {110, 72, 94, 130, 80, 100}; // one tensor of length x 512 per "step"
+        java.util.Set<float[]> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (int len : lengths) {
+            float[] a = pool.take(len * 512);
+            seen.add(a);
+            pool.give(a);
+            pool.trim();
+        }
+        assertEquals(2, seen.size(), "one array for 110, a new one when 130 outgrew it, reused by every shorter step");
+    }
     @Test
     void freshArraysComeInSizeClassesAnEighthApart() {
         assertEquals(4096, TensorPool.sizeClass(4096));

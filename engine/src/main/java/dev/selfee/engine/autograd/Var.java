@@ -72,7 +72,7 @@ public class Var {
         if (grad == null) {
             TensorPool pool = TensorPool.current();
             if (tape != null) grad = tape.borrowZeros(value.shape());
-            else grad = pool == null ? Tensor.zerosUnpooled(value.shape()) : Tensor.over(pool.takeRoomy(value.size()), value.shape());
+            else grad = pool == null ? Tensor.zerosUnpooled(value.shape()) : Tensor.over(pool.take(value.size()), value.shape());
         }
         return grad;
     }
