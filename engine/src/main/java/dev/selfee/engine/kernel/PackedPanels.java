@@ -47,7 +47,7 @@ public final class PackedPanels {
         }
         int count = (n + NR - 1) / NR;
         float[] panels = storage != null ? storage : new float[size];
-        int chunks = (int) Math.max(1, Math.min(Parallel.threads(), (long) count * k / (1 << 16)));
+        int chunks = (int) Math.max(1, Math.min(Parallel.threads(), (long) count * NR * k / (1 << 16))); // 64K floats copied per thread at least
         Parallel.forChunks(chunks, c -> {
             int q0 = Parallel.range(count, chunks, c), q1 = Parallel.range(count, chunks, c + 1);
             if (q1 > q0 && k > 0) {
