@@ -27,7 +27,19 @@ public final class Tensor {
     public static Tensor zeros(int... shape) {
         int[] s = checkedShape(shape);
         int n = Math.toIntExact(count(s));
-        float[] pooled = TensorPool.takeForTensor(n);
+        float[] pooled = TensorPool.takeForTensor(n, true);
+        return new Tensor(pooled == null ? new float[n] : pooled, 0, s, rowMajorStrides(s));
+    }
+
+    /**
+     * A tensor whose values are unspecified, for an op's output that the op writes in full: the
+     * same as {@link #zeros} except that a recycled array is not cleared first (on the training
+     * hot path, clearing a buffer that is about to be overwritten costs a pass over memory).
+     */
+    public static Tensor empty(int... shape) {
+        int[] s = checkedShape(shape);
+        int n = Math.toIntExact(count(s));
+        float[] pooled = TensorPool.takeForTensor(n, false);
         return new Tensor(pooled == null ? new float[n] : pooled, 0, s, rowMajorStrides(s));
     }
 

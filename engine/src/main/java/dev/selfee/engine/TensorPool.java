@@ -46,11 +46,11 @@ public final class TensorPool {
         return CURRENT.get();
     }
 
-    /** Storage for {@link Tensor#zeros}: a zeroed array of at least n floats from the pool in use, or null when none is. */
-    static float[] takeForTensor(int n) {
+    /** Storage for {@link Tensor#zeros} (zeroed) or {@link Tensor#empty}: an array of at least n floats from the pool in use, or null when none is. */
+    static float[] takeForTensor(int n, boolean zeroed) {
         TensorPool p = CURRENT.get();
         if (p == null || n < MIN_POOLED) return null;
-        float[] a = p.take(n);
+        float[] a = p.take(n, zeroed);
         p.taken.add(a);
         return a;
     }
@@ -62,9 +62,13 @@ public final class TensorPool {
      * activations that backward has just released.
      */
     public float[] take(int n) {
+        return take(n, true);
+    }
+
+    private float[] take(int n, boolean zeroed) {
         if (n < MIN_POOLED) return new float[n];
         Map.Entry<Integer, ArrayDeque<Free>> e = free.ceilingEntry(n);
-        if (e != null && e.getKey() / 4 <= n) return reuse(e, n);
+        if (e != null && e.getKey() / 4 <= n) return reuse(e, n, zeroed);
         dropShorter(n);
         return new float[sizeClass(n)];
     }
@@ -82,13 +86,13 @@ public final class TensorPool {
         if (q.isEmpty()) free.remove(e.getKey());
     }
 
-    /** Takes a free array of the entry's capacity out of the pool, its first n floats zeroed. */
-    private float[] reuse(Map.Entry<Integer, ArrayDeque<Free>> e, int n) {
+    /** Takes a free array of the entry's capacity out of the pool, its first n floats zeroed when asked. */
+    private float[] reuse(Map.Entry<Integer, ArrayDeque<Free>> e, int n, boolean zeroed) {
         ArrayDeque<Free> q = e.getValue();
         float[] a = q.pop().data();
         if (q.isEmpty()) free.remove(e.getKey());
         bytesFree -= 4L * a.length;
-        Arrays.fill(a, 0, n, 0f);
+        if (zeroed) Arrays.fill(a, 0, n, 0f);
         return a;
     }
 

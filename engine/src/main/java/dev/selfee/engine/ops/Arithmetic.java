@@ -14,7 +14,7 @@ public final class Arithmetic {
         Shapes.requireSame("add", a.value(), b.value());
         Tensor av = a.value(), bv = b.value();
         int n = av.size();
-        Tensor y = Tensor.zeros(av.shape());
+        Tensor y = Tensor.empty(av.shape());
         Simd.add(av.data(), av.offset(), bv.data(), bv.offset(), y.data(), 0, n);
         return Tape.output(y, g -> {
             if (a.requiresGrad()) Simd.add(a.ensureGrad().data(), 0, g.data(), 0, a.grad().data(), 0, n);
@@ -39,7 +39,7 @@ public final class Arithmetic {
         Shapes.requireSame("mul", a.value(), b.value());
         Tensor av = a.value(), bv = b.value();
         int n = av.size();
-        Tensor y = Tensor.zeros(av.shape());
+        Tensor y = Tensor.empty(av.shape());
         Simd.mul(av.data(), av.offset(), bv.data(), bv.offset(), y.data(), 0, n);
         return Tape.output(y, g -> {
             if (a.requiresGrad()) Simd.mulAdd(g.data(), 0, bv.data(), bv.offset(), a.ensureGrad().data(), 0, n);
@@ -50,7 +50,7 @@ public final class Arithmetic {
     public static Var scale(Var a, float s) {
         Tensor av = a.value();
         int n = av.size();
-        Tensor y = Tensor.zeros(av.shape());
+        Tensor y = Tensor.empty(av.shape());
         Simd.scale(s, av.data(), av.offset(), y.data(), 0, n);
         return Tape.output(y, g -> Simd.axpy(s, g.data(), 0, a.ensureGrad().data(), 0, n), a);
     }

@@ -54,8 +54,9 @@ public final class Attention {
         Tensor qv = q.value(), kv = k.value(), vv = v.value();
         float[] qd = qv.data(), kd = kv.data(), vd = vv.data();
         int qo = qv.offset(), ko = kv.offset(), vo = vv.offset();
-        float[] probs = Tape.willRecord(q, k, v) ? Tensor.zeros(batch * heads * tile).data() : null; // may be longer (TensorPool)
-        Tensor out = Tensor.zeros(batch, qLen, qw);
+        // forward writes every row of both in full; probs may be longer than needed (TensorPool)
+        float[] probs = Tape.willRecord(q, k, v) ? Tensor.empty(batch * heads * tile).data() : null;
+        Tensor out = Tensor.empty(batch, qLen, qw);
         forward(qv, kd, ko, vd, vo, kLen * kw, kLen, heads, kvHeads, mask, window, probs, out);
 
         return Tape.output(out, g -> {

@@ -28,7 +28,7 @@ public final class Embedding {
         int[] idx = ids.clone(); // the caller may reuse its array before backward
         int[] ys = Arrays.copyOf(shape, shape.length + 1);
         ys[shape.length] = dim;
-        Tensor tv = table.value(), y = Tensor.zeros(ys);
+        Tensor tv = table.value(), y = Tensor.empty(ys);
         for (int i = 0; i < ids.length; i++) System.arraycopy(tv.data(), tv.offset() + ids[i] * dim, y.data(), i * dim, dim);
         return Tape.output(y, g -> {
             float[] dt = table.ensureGrad().data();

@@ -28,7 +28,7 @@ public final class Linear {
         int rows = x.value().size() / Math.max(1, in);
         int[] ys = xs.clone();
         ys[ys.length - 1] = out;
-        Tensor y = Tensor.zeros(ys);
+        Tensor y = Tensor.empty(ys); // the product overwrites it (beta 0)
         Tensor xv = x.value(), wv = weight.value();
         Gemm.gemm(false, true, rows, out, in, 1f, xv.data(), xv.offset(), in, wv.data(), wv.offset(), in, 0f, y.data(), 0, out);
         if (bias != null) {

@@ -23,7 +23,7 @@ public final class RmsNorm {
         int rows = xv.size() / Math.max(1, d);
         float[] xd = xv.data(), wd = wv.data(), rstd = new float[rows];
         int xo = xv.offset(), wo = wv.offset();
-        Tensor y = Tensor.zeros(xv.shape());
+        Tensor y = Tensor.empty(xv.shape());
         float[] yd = y.data();
         Parallel.forRange(rows, Softmax.grain(d), (r0, r1) -> {
             for (int r = r0; r < r1; r++) {

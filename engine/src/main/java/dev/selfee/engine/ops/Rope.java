@@ -77,7 +77,7 @@ public final class Rope {
         float[] c = table[0], sn = table[1];
         float[] xd = xv.data();
         int xo = xv.offset();
-        Tensor y = Tensor.zeros(s);
+        Tensor y = Tensor.empty(s);
         float[] yd = y.data();
         Parallel.forRange(rows, Softmax.grain(width), (r0, r1) -> {
             for (int r = r0; r < r1; r++) {

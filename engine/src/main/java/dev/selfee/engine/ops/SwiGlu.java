@@ -20,7 +20,7 @@ public final class SwiGlu {
         int n = gv.size();
         float[] gd = gv.data(), ud = uv.data();
         int go = gv.offset(), uo = uv.offset();
-        Tensor y = Tensor.zeros(gv.shape());
+        Tensor y = Tensor.empty(gv.shape());
         float[] yd = y.data();
         Parallel.forRange(n, 1 << 14, (s, e) -> {
             int i = s;

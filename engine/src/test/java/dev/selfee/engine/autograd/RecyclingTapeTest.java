@@ -32,10 +32,24 @@ class RecyclingTapeTest {
      * pool the parameters' gradients are released between steps); returns the log-probs and the last gradients.
      */
     static List<float[]> train(LlamaModel m, TensorPool pool, long[] poolBytes) {
+        return train(m, pool, poolBytes, false);
+    }
+
+    /** With {@code poison}, each step first hands the pool NaN-filled arrays of every size, which the step's requests then take. */
+    static List<float[]> train(LlamaModel m, TensorPool pool, long[] poolBytes, boolean poison) {
         List<float[]> out = new ArrayList<>();
         try (Tape tape = pool == null ? Tape.start() : Tape.start(pool)) {
             for (int s = 0; s < COMPLETION_LENGTHS.length; s++) {
                 SequenceBatch b = batch(s, COMPLETION_LENGTHS[s]);
+                if (poison) {
+                    for (int size = 4096; size <= 1 << 18; size *= 2) {
+                        for (int i = 0; i < 12; i++) {
+                            float[] a = new float[size];
+                            java.util.Arrays.fill(a, Float.NaN);
+                            pool.give(a);
+                        }
+                    }
+                }
                 try (var _ = pool == null ? null : pool.use()) {
                     Var logps = m.sequenceLogProbs(b);
                     out.add(logps.value().toArray());
@@ -70,6 +84,15 @@ class RecyclingTapeTest {
             assertTrue(bytes[s] <= bytes[2] * 1.05, "step " + s + ": " + bytes[s] + " bytes pooled, the longest step left " + bytes[2]);
         }
         assertNull(TensorPool.current());
+    }
+
+    @Test
+    void opsWriteInFullWhatTheyTakeUncleared() {
+        // Tensor.empty outputs come from the pool as they were left: any element an op failed to
+        // write (or read before writing) would carry a NaN into the results
+        List<float[]> plain = train(LlamaModel.random(CONFIG, 5), null, null);
+        List<float[]> poisoned = train(LlamaModel.random(CONFIG, 5), new TensorPool(), new long[COMPLETION_LENGTHS.length], true);
+        for (int i = 0; i < plain.size(); i++) assertArrayEquals(plain.get(i), poisoned.get(i), "output " + i);
     }
 
     @Test
