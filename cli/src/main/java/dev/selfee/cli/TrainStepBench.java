@@ -77,8 +77,7 @@ final class TrainStepBench implements Runnable {
                     tape.backward(l);
                 }
                 opt.step();
-                opt.zeroGrad();
-                for (Parameter p : trainable) p.releaseGrad(pool);
+                for (Parameter p : trainable) p.releaseGrad(pool); // torch's zero_grad(set_to_none=True): the next backward starts from zeros
                 if (i >= 0) times[i] = (System.nanoTime() - t0) / 1e9;
             }
         }

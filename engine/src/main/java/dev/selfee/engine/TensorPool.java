@@ -92,7 +92,7 @@ public final class TensorPool {
         float[] a = q.pop().data();
         if (q.isEmpty()) free.remove(e.getKey());
         bytesFree -= 4L * a.length;
-        if (zeroed) Arrays.fill(a, 0, n, 0f);
+        if (zeroed) Parallel.forRange(n, 1 << 16, (from, to) -> Arrays.fill(a, from, to, 0f)); // a gradient's worth is memory-bound: both cores clear it
         return a;
     }
 

@@ -1,5 +1,6 @@
 package dev.selfee.engine.ops;
 
+import dev.selfee.engine.Parallel;
 import dev.selfee.engine.Shapes;
 import dev.selfee.engine.Tensor;
 import dev.selfee.engine.autograd.Tape;
@@ -8,17 +9,28 @@ import dev.selfee.engine.kernel.Simd;
 
 /** Elementwise add, subtract, multiply and scale of same-shaped tensors; nothing broadcasts. */
 public final class Arithmetic {
+    /** Elements per parallel chunk: a residual stream's add is memory-bound and worth both cores. */
+    private static final int GRAIN = 1 << 14;
+
     private Arithmetic() {}
+
+    /** acc[0..n) += g[0..n) */
+    private static void accumulate(float[] acc, float[] g, int n) {
+        Parallel.forRange(n, GRAIN, (s, e) -> Simd.add(acc, s, g, s, acc, s, e - s));
+    }
 
     public static Var add(Var a, Var b) {
         Shapes.requireSame("add", a.value(), b.value());
         Tensor av = a.value(), bv = b.value();
         int n = av.size();
         Tensor y = Tensor.empty(av.shape());
-        Simd.add(av.data(), av.offset(), bv.data(), bv.offset(), y.data(), 0, n);
+        float[] ad = av.data(), bd = bv.data(), yd = y.data();
+        int ao = av.offset(), bo = bv.offset();
+        Parallel.forRange(n, GRAIN, (s, e) -> Simd.add(ad, ao + s, bd, bo + s, yd, s, e - s));
         return Tape.output(y, g -> {
-            if (a.requiresGrad()) Simd.add(a.ensureGrad().data(), 0, g.data(), 0, a.grad().data(), 0, n);
-            if (b.requiresGrad()) Simd.add(b.ensureGrad().data(), 0, g.data(), 0, b.grad().data(), 0, n);
+            float[] gd = g.data();
+            if (a.requiresGrad()) accumulate(a.ensureGrad().data(), gd, n);
+            if (b.requiresGrad()) accumulate(b.ensureGrad().data(), gd, n);
         }, a, b);
     }
 

@@ -6,13 +6,15 @@ import java.util.OptionalDouble;
  * Steps an optimizer once every {@code microBatches} backward passes, like transformers'
  * {@code gradient_accumulation_steps}: gradients add up over the micro-batches, are averaged
  * (scaled by 1/n, which equals dividing each micro-batch's loss by n), optionally clipped, then
- * the optimizer steps and the gradients are zeroed for the next group.
+ * the optimizer steps and the gradients are zeroed for the next group (or cleared some other way:
+ * {@link #clearingWith}).
  */
 public final class GradientAccumulation {
     private final Optimizer optimizer;
     private final int microBatches;
     private final double maxGradNorm;
     private int pending;
+    private Runnable clear;
 
     /**
      * @param maxGradNorm the global norm to clip to before each step, or 0 for no clipping
@@ -23,6 +25,17 @@ public final class GradientAccumulation {
         this.optimizer = optimizer;
         this.microBatches = microBatches;
         this.maxGradNorm = maxGradNorm;
+        this.clear = optimizer::zeroGrad;
+    }
+
+    /**
+     * Clears the gradients with {@code clear} instead of zeroing them in place after each step
+     * (and after a non-finite norm): a training loop that releases them to its tensor pool, whose
+     * next backward pass takes them zeroed anyway, saves a pass over every gradient. Returns this.
+     */
+    public GradientAccumulation clearingWith(Runnable clear) {
+        this.clear = java.util.Objects.requireNonNull(clear, "clear");
+        return this;
     }
 
     /**
@@ -51,14 +64,14 @@ public final class GradientAccumulation {
         if (pending > 1) GradNorm.scale(optimizer.params(), 1f / pending);
         double norm = GradNorm.total(optimizer.params());
         if (!Double.isFinite(norm)) {
-            optimizer.zeroGrad();
+            clear.run();
             pending = 0;
             throw new ArithmeticException("gradient norm is " + norm + " before optimizer step " + (optimizer.steps() + 1)
                     + "; the parameters were left unchanged");
         }
         if (maxGradNorm > 0) GradNorm.clipWithNorm(optimizer.params(), maxGradNorm, norm);
         optimizer.step();
-        optimizer.zeroGrad();
+        clear.run();
         pending = 0;
         return norm;
     }

@@ -76,6 +76,20 @@ class GradientAccumulationTest {
     }
 
     @Test
+    void clearingWithReplacesTheZeroingAfterEachStep() {
+        Param p = new Param("p", Tensor.zeros(1), Tensor.zeros(1));
+        int[] cleared = {0};
+        GradientAccumulation acc = new GradientAccumulation(new Sgd(List.of(p), 1.0), 2, 0).clearingWith(() -> cleared[0]++);
+        p.grad().data()[0] = 2;
+        acc.afterBackward();
+        assertEquals(0, cleared[0], "nothing cleared before the group's step");
+        acc.afterBackward();
+        assertEquals(1, cleared[0]);
+        assertEquals(-1f, p.value().get(0), "mean of the two micro-batches' sum (2) stepped");
+        assertEquals(1f, p.grad().get(0), "left to the clearing function, which here keeps it");
+    }
+
+    @Test
     void nonFiniteGradientsLeaveParametersUnchanged() {
         Param p = new Param("layer.weight", Tensor.full(1f, 2), Tensor.of(new float[] {Float.NaN, 1}, 2));
         AdamW opt = new AdamW(List.of(p), 0.1);

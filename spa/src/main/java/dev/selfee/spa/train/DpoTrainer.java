@@ -129,14 +129,16 @@ public final class DpoTrainer {
         int total = plan.totalSteps(), saveSteps = o.training().saveSteps();
         List<Parameter> params = policy.trainableParameters();
         Optimizer optimizer = o.training().optimizer(params, total);
-        GradientAccumulation accumulation = new GradientAccumulation(optimizer, o.training().gradientAccumulationSteps(), o.training().maxGradNorm());
+        TensorPool pool = new TensorPool(); // activations and gradients, reused from step to step
+        // stepped: until the next backward, activations may use the gradients' memory
+        GradientAccumulation accumulation = new GradientAccumulation(optimizer, o.training().gradientAccumulationSteps(), o.training().maxGradNorm())
+                .clearingWith(() -> params.forEach(p -> p.releaseGrad(pool)));
         String fingerprint = saveSteps > 0 ? fingerprint(o, pairs, ref, policy, referenceModel, SftTrainer.loraKey(policy)) : null;
         TrainingCheckpoint.State resumed = saveSteps > 0 ? TrainingCheckpoint.resume(workDir, fingerprint, policy, optimizer) : null;
         int done = resumed == null ? 0 : resumed.step();
         loss.resume(resumed);
         StepLog log = new StepLog(metrics, progress, total, saveSteps, resumed);
         for (Parameter p : params) p.releaseGrad(null); // the first backward takes them from released activations
-        TensorPool pool = new TensorPool(); // activations and gradients, reused from step to step
         try (Tape tape = Tape.start(pool); MetricsFile pairLog = loss.refinement() == null ? null : new MetricsFile(workDir.resolve(PAIRS_FILE))) {
             if (pairLog != null) pairLog.resumeAt(done);
             for (TrainingPlan.Step step : plan.steps().subList(done, total)) {
@@ -152,7 +154,6 @@ public final class DpoTrainer {
                         throw diverged(step.number() + 1, "the gradient norm is not finite (" + e.getMessage() + ")");
                     }
                 }
-                for (Parameter p : params) p.releaseGrad(pool); // stepped: until the next backward, activations may use that memory
                 if (loss.recordStep(log, step, avg, norm, lr)) TrainingCheckpoint.save(workDir, fingerprint, policy, optimizer, loss.checkpoint(log, step));
             }
         }

@@ -43,13 +43,15 @@ public final class SftTrainer {
         int total = plan.totalSteps();
         List<Parameter> params = model.trainableParameters();
         Optimizer optimizer = o.optimizer(params, total);
-        GradientAccumulation accumulation = new GradientAccumulation(optimizer, o.gradientAccumulationSteps(), o.maxGradNorm());
+        TensorPool pool = new TensorPool(); // activations and gradients, reused from step to step
+        // stepped: until the next backward, activations may use the gradients' memory
+        GradientAccumulation accumulation = new GradientAccumulation(optimizer, o.gradientAccumulationSteps(), o.maxGradNorm())
+                .clearingWith(() -> params.forEach(p -> p.releaseGrad(pool)));
         String fingerprint = o.saveSteps() > 0 ? fingerprint(o, examples, model, loraKey(model)) : null;
         TrainingCheckpoint.State resumed = o.saveSteps() > 0 ? TrainingCheckpoint.resume(workDir, fingerprint, model, optimizer) : null;
         int done = resumed == null ? 0 : resumed.step();
         StepLog log = new StepLog(metrics, progress, total, o.saveSteps(), resumed);
         for (Parameter p : params) p.releaseGrad(null); // the first backward takes them from released activations
-        TensorPool pool = new TensorPool(); // activations and gradients, reused from step to step
         try (Tape tape = Tape.start(pool)) {
             for (TrainingPlan.Step step : plan.steps().subList(done, total)) {
                 double lr = optimizer.learningRate();
@@ -79,7 +81,6 @@ public final class SftTrainer {
                         throw diverged(model, workDir, step.number() + 1, "the gradient norm is not finite (" + e.getMessage() + ")");
                     }
                 }
-                for (Parameter p : params) p.releaseGrad(pool); // stepped: until the next backward, activations may use that memory
                 double loss = nll / stepTokens;
                 if (log.record(step, loss, norm, lr, null, String.format(Locale.ROOT, "loss %.4f", loss))) {
                     TrainingCheckpoint.save(workDir, fingerprint, model, optimizer, log.checkpoint(step, new double[0]));
