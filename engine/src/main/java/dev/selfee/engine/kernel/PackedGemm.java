@@ -29,8 +29,12 @@ final class PackedGemm {
     static final int MC = 16 * MR;
     /** Multiply-adds per cycle of the micro-kernel (two vector FMAs), for choosing how to split work. */
     private static final double MACS_PER_CYCLE = 2.0 * MicroKernel.V;
-    /** k steps per tile of a transposed B copied at once (one cache line of each of its rows). */
-    private static final int TB = 16;
+    /**
+     * k steps per tile of a transposed B copied at once: four cache lines of each of its rows, so
+     * that reading a B that comes from memory (a weight) streams; one line per row left the
+     * prefetchers 48 interleaved short runs (0.71 vs 0.49 ns per float from DRAM, 0.40 vs 0.31 from L2).
+     */
+    private static final int TB = 64;
     /** Row strides (in floats) that are multiples of this put every row of A in the same L1 sets. */
     static final int ALIASING_STRIDE = 1024;
     /** Below this many multiply-adds per thread, extra threads cost more than they save. */
