@@ -17,8 +17,10 @@ import jdk.incubator.vector.FloatVector;
  * buffers are per thread and reused from call to call.
  *
  * <p>Threads take disjoint ranges of whole panels of C, columns or rows, whichever leaves the
- * busiest thread least to do (see {@link #columnCost}). Each element is still summed in the
- * same order, so any thread count and any split gives the same bits.
+ * busiest thread least to do (see {@link #columnCost}). When rows are split, every thread
+ * needs all of B, so it is first packed once, the threads sharing that work, into panels they
+ * all read. Each element is still summed in the same order, so any thread count and any split
+ * gives the same bits.
  */
 final class PackedGemm {
     /** k-steps per packed block: an A panel (MR·KC floats) fits L1 beside the streamed B. */
@@ -74,13 +76,18 @@ final class PackedGemm {
             int needed = (colPanels + NC / NR - 1) / (NC / NR);
             parts = Math.max(parts, Math.min(units, (needed + chunks - 1) / chunks * chunks));
         }
+        if (!byColumns && parts > 1 && packed == null) {
+            // every thread would pack all of B for its rows: pack it once, on all threads, instead
+            packed = PackedPanels.into(transB, k, n, b, bOff, ldb, Scratch.get().shared(PackedPanels.size(k, n)));
+        }
         int pieces = parts;
+        PackedPanels panels = packed;
         Parallel.forChunks(pieces, part -> {
             int u0 = Parallel.range(units, pieces, part), u1 = Parallel.range(units, pieces, part + 1);
             if (byColumns) {
-                block(transA, transB, 0, m, u0 * NR, Math.min(n, u1 * NR), k, alpha, a, aOff, lda, b, bOff, ldb, packed, beta, c, cOff, ldc);
+                block(transA, transB, 0, m, u0 * NR, Math.min(n, u1 * NR), k, alpha, a, aOff, lda, b, bOff, ldb, panels, beta, c, cOff, ldc);
             } else {
-                block(transA, transB, u0 * MR, Math.min(m, u1 * MR), 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, packed, beta, c, cOff, ldc);
+                block(transA, transB, u0 * MR, Math.min(m, u1 * MR), 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, panels, beta, c, cOff, ldc);
             }
         });
     }
@@ -97,11 +104,11 @@ final class PackedGemm {
                 + (packsA ? (double) m * k : 0) + (packedB ? 0 : (double) k * n / threads * packCost(transB));
     }
 
-    /** {@link #columnCost} when the rows are split: a share of MR panels and of A, all of B. */
+    /** {@link #columnCost} when the rows are split: a share of MR panels, of A, and of B (packed once for all threads). */
     static double rowCost(int m, int n, int k, int threads, boolean packsA, boolean packedB, boolean transB) {
         int panels = (m + MR - 1) / MR;
         return (panels + threads - 1) / threads * (double) MR * n * k / MACS_PER_CYCLE
-                + (packsA ? (double) m * k / threads : 0) + (packedB ? 0 : (double) k * n * packCost(transB));
+                + (packsA ? (double) m * k / threads : 0) + (packedB ? 0 : (double) k * n / threads * packCost(transB));
     }
 
     /** Cycles per packed element of B: a scalar gather when transposed, a vector copy when not. */
@@ -147,7 +154,7 @@ final class PackedGemm {
                             ai = 0;
                         }
                         for (int q = 0; q < colPanels; q++) {
-                            int j = jc + q * NR, bi = packed != null ? j / NR * k * NR + pc * NR : q * kc * NR;
+                            int j = jc + q * NR, bi = packed != null ? packed.offset(pc, kc, j) : q * kc * NR;
                             MicroKernel.run(kc, aa, ai, ars, aps, bp, bi, NR, alpha, blockBeta,
                                     c, ci + j, ldc, rows, Math.min(NR, jc + nc - j), s.tile);
                         }

@@ -12,7 +12,12 @@ import dev.selfee.engine.Parallel;
  */
 public final class PackedPanels {
     private final int k, n;
-    /** Panel q holds panels[q·k·NR + p·NR + j] = op(B)[p, q·NR + j], zero past column n. */
+    /**
+     * Blocked as the kernel reads it: the k steps in blocks of {@link PackedGemm#KC} (the last
+     * shorter), block pc starting at pc·width (width: the columns rounded up to whole panels),
+     * panel q within it at q·kc·NR; so a block's panels are contiguous, as when a product packs
+     * its own. Zero past column n.
+     */
     final float[] panels;
 
     private PackedPanels(int k, int n, float[] panels) {
@@ -51,10 +56,22 @@ public final class PackedPanels {
         Parallel.forChunks(chunks, c -> {
             int q0 = Parallel.range(count, chunks, c), q1 = Parallel.range(count, chunks, c + 1);
             if (q1 > q0 && k > 0) {
-                PackedGemm.packB(transB, b, bOff, ldb, 0, k, q0 * NR, Math.min(n, q1 * NR) - q0 * NR, panels, q0 * k * NR);
+                for (int pc = 0; pc < k; pc += PackedGemm.KC) {
+                    int kc = Math.min(PackedGemm.KC, k - pc);
+                    PackedGemm.packB(transB, b, bOff, ldb, pc, kc, q0 * NR, Math.min(n, q1 * NR) - q0 * NR, panels, offset(count, pc, kc, q0 * NR));
+                }
             }
         });
         return new PackedPanels(k, n, panels);
+    }
+
+    /** Where the NR·kc floats of k block pc (of kc steps) for the panel holding column j start. */
+    int offset(int pc, int kc, int j) {
+        return offset((n + NR - 1) / NR, pc, kc, j);
+    }
+
+    private static int offset(int count, int pc, int kc, int j) {
+        return pc * count * NR + j / NR * kc * NR;
     }
 
     /** Rows of op(B): the inner dimension of products with it. */

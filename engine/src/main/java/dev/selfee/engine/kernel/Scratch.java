@@ -9,6 +9,7 @@ final class Scratch {
 
     private float[] a = new float[0];
     private float[] b = new float[0];
+    private float[] shared = new float[0];
     final float[] tile = new float[MicroKernel.MR * MicroKernel.NR];
     final float[] lanes = new float[MicroKernel.V];
     final float[] dots = new float[8];
@@ -23,6 +24,16 @@ final class Scratch {
     float[] a(int size) {
         if (a.length < size) a = new float[size];
         return a;
+    }
+
+    /**
+     * A buffer of at least {@code size} floats for the whole of B packed once for a row split,
+     * read by every thread of that product; the calling thread's, so nested products (which run
+     * on one thread, in their own thread's buffers) never touch it while it is in use.
+     */
+    float[] shared(int size) {
+        if (shared.length < size) shared = new float[size];
+        return shared;
     }
 
     /** A buffer for packed B of at least {@code size} floats; contents are stale. */
