@@ -126,11 +126,13 @@ if [ "$QUICK" = 1 ]; then
   tb25=(--batch-size 2 --seq-len 32 --steps 1) tb100=(--batch-size 1 --seq-len 16 --steps 1)
   parity=(--batch-size 1 --seq-len 16 --steps 1)
   gen=(--batch-size 2 --prompt-len 8 --max-new-tokens 4 --runs 1)
+  dpo_batch=1 dpo_warmup=1 dpo_steps=1
 else
   small=1024 large=4096 secs=2
   tb25=(--batch-size 16 --seq-len 512 --steps 5) tb100=(--batch-size 8 --seq-len 512 --steps 5)
   parity=(--batch-size 2 --seq-len 64 --steps 1)
   gen=(--batch-size 8 --prompt-len 32 --max-new-tokens 64 --runs 3)
+  dpo_batch=8 dpo_warmup=3 dpo_steps=5
 fi
 
 # Most telling first, so a spent budget skips the least.
@@ -150,10 +152,15 @@ step "train-step opencl llama-25m" 90 bench train-step --config "$cfg/llama-25m.
 step "gemm opencl $large" 60 bench gemm --size "$large" --seconds "$secs" "${cl[@]}"
 step "init llama-25m" 30 init --config "$cfg/llama-25m.json" --out "$work/llama-25m"
 step "generate opencl llama-25m" 60 bench generate --model "$work/llama-25m" "${gen[@]}" "${cl[@]}"
+# DPO pairs of random token ids (awk: the machine may have no Python), as many as the step needs
+awk -v n="$((dpo_batch * (dpo_warmup + dpo_steps)))" 'function ids(k,   s, i) { s = ""; for (i = 0; i < k; i++) s = s (i ? "," : "") int(3 + rand() * 8189); return "[" s "]" }
+  BEGIN { srand(7); for (j = 0; j < n; j++) printf "{\"prompt_ids\":%s,\"chosen_ids\":%s,\"rejected_ids\":%s}\n", ids(16 + int(rand() * 16)), ids(32 + int(rand() * 64)), ids(32 + int(rand() * 64)) }' >"$work/pairs.jsonl"
+step "dpo-step opencl llama-25m" 90 bench dpo-step --model "$work/llama-25m" --data "$work/pairs.jsonl" --batch-size "$dpo_batch" --warmup "$dpo_warmup" --steps "$dpo_steps" "${cl[@]}"
 step "train-step opencl llama-100m" 90 bench train-step --config "$cfg/llama-100m.json" "${tb100[@]}" "${cl[@]}"
 step "gemm cpu $small" 30 bench gemm --size "$small" --seconds "$secs" --threads "$THREADS"
 step "gemm cpu $large" 45 bench gemm --size "$large" --seconds "$secs" --threads "$THREADS"
 step "generate cpu llama-25m" 45 bench generate --model "$work/llama-25m" "${gen[@]}" --threads "$THREADS"
+step "dpo-step cpu llama-25m" 60 bench dpo-step --model "$work/llama-25m" --data "$work/pairs.jsonl" --batch-size "$dpo_batch" --warmup "$dpo_warmup" --steps "$dpo_steps" --threads "$THREADS"
 
 # The same training step on the cpu and on the device: equal losses within float rounding.
 parity_json="null"

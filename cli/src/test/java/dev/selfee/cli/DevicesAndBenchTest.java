@@ -89,6 +89,40 @@ class DevicesAndBenchTest {
     }
 
     @Test
+    void benchDpoStepRunsOnEitherBackendWithTheSameLoss(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        java.nio.file.Path model = tmp.resolve("model"), data = tmp.resolve("pairs.jsonl");
+        java.nio.file.Files.createDirectories(model);
+        java.nio.file.Files.writeString(model.resolve("config.json"), TrainCommandsTest.config(64));
+        dev.selfee.engine.model.LlamaCheckpoint.save(dev.selfee.engine.model.LlamaModel.random(
+                dev.selfee.engine.model.LlamaCheckpoint.config(model), 3, 0.5), model);
+        StringBuilder lines = new StringBuilder();
+        java.util.SplittableRandom r = new java.util.SplittableRandom(4);
+        for (int i = 0; i < 6; i++) {
+            lines.append(BenchCommand.JSON.writeValueAsString(java.util.Map.of("prompt_ids", r.ints(3 + i % 3, 4, 60).toArray(),
+                    "chosen_ids", r.ints(2 + i % 4, 4, 60).toArray(), "rejected_ids", r.ints(5 - i % 3, 4, 60).toArray()))).append('\n');
+        }
+        java.nio.file.Files.writeString(data, lines);
+        String[] args = {"bench", "dpo-step", "--model", model.toString(), "--data", data.toString(), "--batch-size", "2", "--warmup", "1", "--steps", "2"};
+        Result cpu = run(concat(args, "--backend", "cpu"));
+        assertEquals(0, cpu.code(), cpu.err());
+        JsonNode c = BenchCommand.JSON.readTree(cpu.out());
+        assertEquals("cpu", c.get("backend").asText());
+        if (!TrainCommandsTest.openClAvailable("bench dpo-step --backend opencl")) return;
+        Result ocl = run(concat(args, "--backend", "opencl"));
+        assertEquals(0, ocl.code(), ocl.err());
+        JsonNode o = BenchCommand.JSON.readTree(ocl.out());
+        assertEquals("opencl", o.get("backend").asText());
+        assertTrue(o.get("steps_per_s").asDouble() > 0);
+        assertEquals(c.get("train_loss").asDouble(), o.get("train_loss").asDouble(), 1e-3, "same model and pairs: the same mean loss");
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    @Test
     void withoutAnOpenClLibraryTheErrorSaysWhatToDo() throws Exception {
         // a fresh JVM whose OpenCL library does not exist, as on a machine without OpenCL
         String java = ProcessHandle.current().info().command().orElseThrow();
