@@ -33,7 +33,14 @@ import java.util.function.Predicate;
  * trained weights back into a {@link LlamaModel} for saving.
  *
  * <p>It also decodes with a KV cache on the device ({@link #decode}, {@link DeviceKvCache}) for
- * generation. Not supported on a device: LoRA adapters (train with the CPU backend).
+ * generation.
+ *
+ * <p>LoRA: a model with adapters attached trains only them, as on the CPU. The adapters (A and B of
+ * each targeted projection) are then the arena that has gradients and AdamW moments, and the
+ * frozen base weights sit in an arena of their own, so the device holds no gradient or moment for
+ * them. A projection with an adapter adds s·(x·Aᵀ)·Bᵀ (s = alpha/r, applied to the rank-r
+ * intermediate as PEFT does); {@link #uploadBase} uploads a model without its adapters (the
+ * reference of a LoRA policy).
  */
 public final class DeviceLlama implements AutoCloseable {
     /**
@@ -42,25 +49,36 @@ public final class DeviceLlama implements AutoCloseable {
      * are padded to a multiple of it.
      */
     private static final int NORM_BLOCK = 8192;
+    /** Name suffixes of a module's LoRA matrices (PEFT's, as {@link dev.selfee.engine.model.LoraAdapters} names them). */
+    private static final String LORA_A = ".lora_A.weight", LORA_B = ".lora_B.weight";
 
     private final Backend be;
     private final LlamaConfig c;
     private final int hidden, qw, kw, inter, vocab, layers;
     private final float eps;
     private final long arenaFloats;
-    /** Parameters in arena order: matrices first, then vectors (norms, biases), so decayed and exempt ones form two runs. */
+    /**
+     * Parameters in the arena's order: matrices first, then vectors (norms, biases), so decayed and
+     * exempt ones form two runs. The trainable ones (or all, uploaded frozen).
+     */
     private final List<String> order = new ArrayList<>();
     private final Map<String, long[]> span = new LinkedHashMap<>();
+    /** Every parameter the device holds, by name, and the gradients of those that train. */
     private final Map<String, DeviceBuffer> param = new LinkedHashMap<>(), grad = new LinkedHashMap<>();
     private final DeviceBuffer params, grads, invFreq, normPartials;
+    /** The frozen base weights of a model training LoRA adapters, or null. */
+    private final DeviceBuffer base;
     private final String lmHead;
+    /** LoRA's rank and scaling alpha/r; rank 0 without adapters. */
+    private final int loraRank;
+    private final float loraScaling;
     private DeviceBuffer m, v; // AdamW's moments, allocated at the first update
     private Workspace ws;
     /** The batch of the last forward, for the backward; null when there is none to go back through. */
     private Pass pass;
     private boolean closed;
 
-    private DeviceLlama(Backend be, LlamaModel model, boolean trainable) {
+    private DeviceLlama(Backend be, LlamaModel model, boolean trainable, boolean adapters) {
         this.be = be;
         this.c = model.config();
         hidden = c.hiddenSize();
@@ -71,26 +89,43 @@ public final class DeviceLlama implements AutoCloseable {
         layers = c.numHiddenLayers();
         eps = (float) c.rmsNormEps();
         lmHead = c.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight";
-        for (Parameter p : model.parameters().values()) if (p.value().rank() > 1) order.add(p.name());
-        for (Parameter p : model.parameters().values()) if (p.value().rank() <= 1) order.add(p.name());
+        boolean lora = adapters && model.lora() != null;
+        loraRank = lora ? model.lora().config().rank() : 0;
+        loraScaling = lora ? model.lora().config().scaling() : 0f;
+        List<Parameter> arena = new ArrayList<>(), frozen = new ArrayList<>();
+        (lora && trainable ? frozen : arena).addAll(model.parameters().values());
+        if (lora) arena.addAll(model.lora().parameters());
+        for (Parameter p : arena) if (p.value().rank() > 1) order.add(p.name());
+        for (Parameter p : arena) if (p.value().rank() <= 1) order.add(p.name());
+        Map<String, Parameter> inArena = new LinkedHashMap<>();
+        for (Parameter p : arena) inArena.put(p.name(), p);
         long at = 0;
         for (String name : order) {
-            long n = model.parameter(name).value().size();
+            long n = inArena.get(name).value().size();
             span.put(name, new long[] {at, n});
             at += n;
         }
         arenaFloats = (at + NORM_BLOCK - 1) / NORM_BLOCK * NORM_BLOCK;
-        if (arenaFloats > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("device model: " + at + " parameters do not fit one device arena (at most " + Integer.MAX_VALUE + " floats)");
+        long baseFloats = 0;
+        for (Parameter p : frozen) baseFloats += p.value().size();
+        if (arenaFloats > Integer.MAX_VALUE || baseFloats > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("device model: " + Math.max(at, baseFloats) + " parameters do not fit one device arena (at most "
+                    + Integer.MAX_VALUE + " floats)");
         }
         params = be.allocate(arenaFloats);
         grads = trainable ? be.allocate(arenaFloats) : null;
         normPartials = trainable ? be.allocate(arenaFloats / NORM_BLOCK) : null;
         be.fill(params, 0f, (int) arenaFloats);
         for (String name : order) {
-            long[] s = span.get(name);
-            param.put(name, params.slice(s[0], s[1]));
-            if (trainable) grad.put(name, grads.slice(s[0], s[1]));
+            long[] sp = span.get(name);
+            param.put(name, params.slice(sp[0], sp[1]));
+            if (trainable) grad.put(name, grads.slice(sp[0], sp[1]));
+        }
+        base = frozen.isEmpty() ? null : be.allocate(baseFloats);
+        long b = 0;
+        for (Parameter p : frozen) {
+            param.put(p.name(), base.slice(b, p.value().size()));
+            b += p.value().size();
         }
         invFreq = be.upload(inverseFrequencies(c));
         writeWeights(model);
@@ -98,26 +133,32 @@ public final class DeviceLlama implements AutoCloseable {
     }
 
     /**
-     * Uploads {@code model}'s weights to {@code backend}. A model with LoRA adapters attached is
-     * refused: adapters train only on the CPU backend.
+     * Uploads {@code model}'s weights to {@code backend} for training: every parameter trains, or
+     * only the LoRA adapters when it has them (they must be enabled: the device model computes with them).
      */
     public static DeviceLlama upload(LlamaModel model, Backend backend) {
-        if (model.lora() != null) {
-            throw new UnsupportedOperationException("LoRA adapters are not supported on the " + backend.name()
-                    + " backend; use --backend cpu");
-        }
-        return new DeviceLlama(backend, model, true);
+        requireEnabled(model);
+        return new DeviceLlama(backend, model, true, true);
     }
 
     /**
-     * Uploads {@code model} for inference only (a DPO reference, generation): no gradient arena, no
-     * backward buffers, so it takes about the weights' memory plus the activations.
+     * Uploads {@code model} for inference only (a DPO reference, generation), with its adapters if it
+     * has them: no gradient arena, no backward buffers, so it takes about the weights' memory plus the activations.
      */
     public static DeviceLlama uploadFrozen(LlamaModel model, Backend backend) {
-        if (model.lora() != null) {
-            throw new UnsupportedOperationException("LoRA adapters are not supported on the " + backend.name() + " backend; use --backend cpu");
+        requireEnabled(model);
+        return new DeviceLlama(backend, model, false, true);
+    }
+
+    /** As {@link #uploadFrozen}, without the model's LoRA adapters: the base model, e.g. the reference of a LoRA policy. */
+    public static DeviceLlama uploadBase(LlamaModel model, Backend backend) {
+        return new DeviceLlama(backend, model, false, false);
+    }
+
+    private static void requireEnabled(LlamaModel model) {
+        if (model.lora() != null && !model.lora().enabled()) {
+            throw new IllegalStateException("device model: the model's LoRA adapters are disabled; upload the base with uploadBase");
         }
-        return new DeviceLlama(backend, model, false);
     }
 
     /** Whether it holds gradients (uploaded with {@link #upload}) and so can train. */
@@ -138,28 +179,43 @@ public final class DeviceLlama implements AutoCloseable {
         return c;
     }
 
-    /** Parameter names in the arena's order. */
+    /** Names of the parameters in the arena's order: those that train (all of them when uploaded frozen). */
     public List<String> parameterNames() {
         return List.copyOf(order);
     }
 
-    /** Writes {@code model}'s weights (same config) over the device's. */
+    /** Writes {@code model}'s weights (same config, and the same adapters if any) over the device's. */
     public void writeWeights(LlamaModel model) {
         checkOpen();
-        for (String name : order) {
-            Tensor t = model.parameter(name).value().contiguous();
-            param.get(name).write(0, t.data(), t.offset(), t.size());
+        Map<String, Parameter> from = byName(model);
+        for (Map.Entry<String, DeviceBuffer> e : param.entrySet()) {
+            Parameter p = from.get(e.getKey());
+            if (p == null) throw new IllegalArgumentException("device model: the model has no parameter " + e.getKey());
+            Tensor t = p.value().contiguous();
+            e.getValue().write(0, t.data(), t.offset(), t.size());
         }
     }
 
-    /** Copies the device's weights into {@code model}'s parameters (same config), e.g. to save a checkpoint. */
+    /**
+     * Copies the arena's weights (those that train: with LoRA, the adapters) into {@code model}'s
+     * parameters (same config), e.g. to save a checkpoint.
+     */
     public void downloadInto(LlamaModel model) {
         checkOpen();
+        Map<String, Parameter> to = byName(model);
         for (String name : order) {
-            Tensor t = model.parameter(name).value();
+            Parameter p = to.get(name);
+            if (p == null) throw new IllegalArgumentException("device model: the model has no parameter " + name);
+            Tensor t = p.value();
             if (!t.isContiguous()) throw new IllegalArgumentException("device model: parameter " + name + " of the target model is not contiguous");
             param.get(name).read(0, t.data(), t.offset(), t.size());
         }
+    }
+
+    private static Map<String, Parameter> byName(LlamaModel model) {
+        Map<String, Parameter> m = new LinkedHashMap<>(model.parameters());
+        if (model.lora() != null) for (Parameter p : model.lora().parameters()) m.put(p.name(), p);
+        return m;
     }
 
     /** One parameter's weights, read back. */
@@ -377,9 +433,9 @@ public final class DeviceLlama implements AutoCloseable {
         be.logSoftmaxGatherBackwardInPlace(dlogits, ws.targets, ws.weights, ws.lseRows, ws.dPicked, p.seq, rows, vocab);
         // logits = xf · lm_headᵀ
         be.gemm(false, false, rows, hidden, vocab, 1f, dlogits, 0, vocab, param.get(lmHead), 0, hidden, 0f, ws.dxf, 0, hidden);
-        be.gemm(true, false, vocab, hidden, rows, 1f, dlogits, 0, vocab, ws.xf, 0, hidden, 1f, grad.get(lmHead), 0, hidden);
+        if (grad.containsKey(lmHead)) be.gemm(true, false, vocab, hidden, rows, 1f, dlogits, 0, vocab, ws.xf, 0, hidden, 1f, grad.get(lmHead), 0, hidden);
         DeviceBuffer dh = ws.dh, dx = ws.dx, tmp = ws.tmp;
-        be.rmsNormRowsBackward(ws.h[layers], param.get("model.norm.weight"), ws.dxf, dh, grad.get("model.norm.weight"), rows, hidden, eps);
+        be.rmsNormRowsBackward(ws.h[layers], param.get("model.norm.weight"), ws.dxf, dh, normGrad("model.norm.weight"), rows, hidden, eps);
         for (int l = layers - 1; l >= 0; l--) {
             String pre = "model.layers." + l + ".";
             Layer s = ws.layer[l];
@@ -391,7 +447,7 @@ public final class DeviceLlama implements AutoCloseable {
             projectBackward(ws.dgate, s.x2, pre + "mlp.gate_proj", dx, 0f, rows, hidden, inter);
             projectBackward(ws.dup, s.x2, pre + "mlp.up_proj", dx, 1f, rows, hidden, inter);
             be.rmsNormRowsBackward(s.hMid, param.get(pre + "post_attention_layernorm.weight"), dx, tmp,
-                    grad.get(pre + "post_attention_layernorm.weight"), rows, hidden, eps);
+                    normGrad(pre + "post_attention_layernorm.weight"), rows, hidden, eps);
             be.add(dh, tmp, dh, rows * hidden);
             // attention: hMid = h + o(attention(rope(q(x1)), rope(k(x1)), v(x1)))
             projectBackward(dh, s.attn, pre + "self_attn.o_proj", ws.dattn, 0f, rows, qw, hidden);
@@ -406,11 +462,17 @@ public final class DeviceLlama implements AutoCloseable {
             projectBackward(ws.dqPre, s.x1, pre + "self_attn.q_proj", dx, 0f, rows, hidden, qw);
             projectBackward(ws.dkPre, s.x1, pre + "self_attn.k_proj", dx, 1f, rows, hidden, kw);
             projectBackward(ws.dv, s.x1, pre + "self_attn.v_proj", dx, 1f, rows, hidden, kw);
-            be.rmsNormRowsBackward(ws.h[l], param.get(pre + "input_layernorm.weight"), dx, tmp, grad.get(pre + "input_layernorm.weight"),
+            be.rmsNormRowsBackward(ws.h[l], param.get(pre + "input_layernorm.weight"), dx, tmp, normGrad(pre + "input_layernorm.weight"),
                     rows, hidden, eps);
             be.add(dh, tmp, dh, rows * hidden);
         }
-        be.embeddingBackward(dh, ws.ids, grad.get("model.embed_tokens.weight"), rows, vocab, hidden);
+        if (grad.containsKey("model.embed_tokens.weight")) be.embeddingBackward(dh, ws.ids, grad.get("model.embed_tokens.weight"), rows, vocab, hidden);
+    }
+
+    /** A norm weight's gradient, or a scratch buffer that takes the kernel's sum when the weight is frozen (LoRA). */
+    private DeviceBuffer normGrad(String name) {
+        DeviceBuffer g = grad.get(name);
+        return g != null ? g : ws.frozenNormGrad;
     }
 
     /** The attention block's inputs for one layer: x1 = RMSNorm(h), then q, k and v projected from it, q and k rotated. */
@@ -423,19 +485,40 @@ public final class DeviceLlama implements AutoCloseable {
         be.rope(s.k, s.k, ws.positions, invFreq, rows, c.numKeyValueHeads(), c.headDim());
     }
 
-    /** y = x · Wᵀ (+ b) with W [out, in] as HF stores it; a bias is added as ones[rows, 1] · b[1, out]. */
+    /**
+     * y = x · Wᵀ (+ b) with W [out, in] as HF stores it; a bias is added as ones[rows, 1] · b[1, out].
+     * With a LoRA adapter, y += down · Bᵀ where down = s · x · Aᵀ [rows, r] is kept for the backward.
+     */
     private void project(DeviceBuffer x, String module, DeviceBuffer y, int rows, int in, int out) {
         be.gemm(false, true, rows, out, in, 1f, x, 0, in, param.get(module + ".weight"), 0, in, 0f, y, 0, out);
         DeviceBuffer bias = param.get(module + ".bias");
         if (bias != null) be.gemm(false, false, rows, out, 1, 1f, ws.ones, 0, 1, bias, 0, out, 1f, y, 0, out);
+        DeviceBuffer a = param.get(module + LORA_A);
+        if (a != null) {
+            DeviceBuffer down = ws.loraDown.get(module);
+            be.gemm(false, true, rows, loraRank, in, loraScaling, x, 0, in, a, 0, in, 0f, down, 0, loraRank);
+            be.gemm(false, true, rows, out, loraRank, 1f, down, 0, loraRank, param.get(module + LORA_B), 0, loraRank, 1f, y, 0, out);
+        }
     }
 
-    /** dx = beta·dx + dy · W, dW += dyᵀ · x and db += onesᵀ · dy, for y = x · Wᵀ + b. */
+    /**
+     * dx = beta·dx + dy · W, and the gradients of what trains: dW += dyᵀ · x, db += onesᵀ · dy; with an
+     * adapter dB += dyᵀ · down, then with d = s · dy · B: dA += dᵀ · x and dx += d · A.
+     */
     private void projectBackward(DeviceBuffer dy, DeviceBuffer x, String module, DeviceBuffer dx, float beta, int rows, int in, int out) {
         be.gemm(false, false, rows, in, out, 1f, dy, 0, out, param.get(module + ".weight"), 0, in, beta, dx, 0, in);
-        be.gemm(true, false, out, in, rows, 1f, dy, 0, out, x, 0, in, 1f, grad.get(module + ".weight"), 0, in);
+        DeviceBuffer dw = grad.get(module + ".weight");
+        if (dw != null) be.gemm(true, false, out, in, rows, 1f, dy, 0, out, x, 0, in, 1f, dw, 0, in);
         DeviceBuffer db = grad.get(module + ".bias");
         if (db != null) be.gemm(true, false, 1, out, rows, 1f, ws.ones, 0, 1, dy, 0, out, 1f, db, 0, out);
+        DeviceBuffer a = param.get(module + LORA_A);
+        if (a != null) {
+            int r = loraRank;
+            be.gemm(true, false, out, r, rows, 1f, dy, 0, out, ws.loraDown.get(module), 0, r, 1f, grad.get(module + LORA_B), 0, r);
+            be.gemm(false, false, rows, r, out, loraScaling, dy, 0, out, param.get(module + LORA_B), 0, r, 0f, ws.dLoraDown, 0, r);
+            be.gemm(true, false, r, in, rows, 1f, ws.dLoraDown, 0, r, x, 0, in, 1f, grad.get(module + LORA_A), 0, in);
+            be.gemm(false, false, rows, in, r, 1f, ws.dLoraDown, 0, r, a, 0, in, 1f, dx, 0, in);
+        }
     }
 
     // ---- optimisation ----
@@ -530,7 +613,7 @@ public final class DeviceLlama implements AutoCloseable {
     public void close() {
         if (closed) return;
         closed = true;
-        for (DeviceBuffer b : new DeviceBuffer[] {params, grads, m, v, invFreq, normPartials}) if (b != null) b.close();
+        for (DeviceBuffer b : new DeviceBuffer[] {params, grads, base, m, v, invFreq, normPartials}) if (b != null) b.close();
         if (ws != null) ws.close();
     }
 
@@ -562,6 +645,9 @@ public final class DeviceLlama implements AutoCloseable {
         final Layer[] layer;
         final DeviceBuffer xf, logits, lseRows, picked, sums, dPicked, dxf, dh, dx, tmp;
         final DeviceBuffer dact, dgate, dup, dattn, dq, dk, dv, dqPre, dkPre;
+        /** LoRA: each adapted module's s·x·Aᵀ [rows, r], its gradient (one buffer for all), and where frozen norm weights' gradients go. */
+        final Map<String, DeviceBuffer> loraDown = new LinkedHashMap<>();
+        final DeviceBuffer dLoraDown, frozenNormGrad;
 
         Workspace(int rows, int batch) {
             this.rows = rows;
@@ -601,6 +687,11 @@ public final class DeviceLlama implements AutoCloseable {
             dv = train ? alloc(r * kw) : null;
             dqPre = train ? alloc(r * qw) : null;
             dkPre = train ? alloc(r * kw) : null;
+            for (String name : param.keySet()) {
+                if (name.endsWith(LORA_A)) loraDown.put(name.substring(0, name.length() - LORA_A.length()), alloc(r * loraRank));
+            }
+            dLoraDown = train && loraRank > 0 ? alloc(r * loraRank) : null;
+            frozenNormGrad = train && base != null ? alloc(hidden) : null;
         }
 
         private DeviceBuffer alloc(long floats) {

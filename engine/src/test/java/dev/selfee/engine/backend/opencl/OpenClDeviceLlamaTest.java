@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
  * {@link DeviceLlama} on the OpenCL device equals the autograd model on the CPU: per-sequence
  * log-probs, every gradient, the gradient norm and the weights after two AdamW steps, within
  * 1e-4 of each tensor's scale (fp32 sums in other orders through two layers and their backward);
- * greedy generation with the KV cache on the device gives the CPU generator's tokens.
+ * greedy generation with the KV cache on the device gives the CPU generator's tokens. With LoRA,
+ * the adapters' gradients and updates match and the base weights stay as they were.
  */
 class OpenClDeviceLlamaTest {
     @Test
@@ -31,6 +32,12 @@ class OpenClDeviceLlamaTest {
     @Test
     void scorerEqualsTheCpuScorer() {
         DeviceLlamaParity.assertScorerMatches(OpenClTestDevice.backend(), DeviceLlamaParity.qwen2Windowed(), 1e-4);
+    }
+
+    @Test
+    void loraAdaptersTrainAloneOverAFrozenBase() {
+        DeviceLlamaParity.assertMatchesAutograd(OpenClTestDevice.backend(), DeviceLlamaParity.qwen2Windowed(),
+                dev.selfee.engine.model.LoraConfig.of(2, 4, "all-linear"), 1e-4);
     }
 
     @Test

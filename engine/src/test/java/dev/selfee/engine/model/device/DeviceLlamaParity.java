@@ -11,6 +11,8 @@ import dev.selfee.engine.backend.Backend;
 import dev.selfee.engine.io.Architecture;
 import dev.selfee.engine.io.LlamaConfig;
 import dev.selfee.engine.model.LlamaModel;
+import dev.selfee.engine.model.LoraAdapters;
+import dev.selfee.engine.model.LoraConfig;
 import dev.selfee.engine.model.SequenceBatch;
 import dev.selfee.engine.optim.AdamW;
 import dev.selfee.engine.optim.GradNorm;
@@ -88,10 +90,40 @@ public final class DeviceLlamaParity {
 
     /** Asserts parity within {@code tolerance} (max |Δ| ≤ tolerance · max |want| per tensor). */
     public static void assertMatchesAutograd(Backend be, LlamaConfig c, double tolerance) {
-        LlamaModel cpu = model(c, 3);
-        String what = be.name() + " " + c.architecture();
+        assertMatchesAutograd(be, c, null, tolerance);
+    }
+
+    /** {@link #loraModel} for a null {@code lora}: the model itself. */
+    public static LlamaModel model(LlamaConfig c, LoraConfig lora, long seed) {
+        return lora == null ? model(c, seed) : loraModel(c, lora, seed);
+    }
+
+    /**
+     * {@link #model} with LoRA adapters attached whose B is random too (PEFT starts it at zero,
+     * which would hide the adapters' path through the forward and A's gradient).
+     */
+    public static LlamaModel loraModel(LlamaConfig c, LoraConfig lora, long seed) {
+        LlamaModel m = model(c, seed);
+        m.attachLora(lora, seed);
+        SplittableRandom r = new SplittableRandom(seed + 11);
+        for (LoraAdapters.Adapter a : m.lora().adapters()) {
+            float[] d = a.b().value().data();
+            for (int i = 0; i < d.length; i++) d[i] = (float) r.nextDouble(-0.5, 0.5);
+        }
+        return m;
+    }
+
+    /**
+     * As {@link #assertMatchesAutograd(Backend, LlamaConfig, double)}, with LoRA adapters of
+     * {@code lora} attached when it is not null: then only they train, on both sides, and the base
+     * weights must come out unchanged.
+     */
+    public static void assertMatchesAutograd(Backend be, LlamaConfig c, LoraConfig lora, double tolerance) {
+        LlamaModel cpu = model(c, lora, 3);
+        String what = be.name() + " " + c.architecture() + (lora == null ? "" : " LoRA");
+        List<Parameter> trained = cpu.trainableParameters();
         try (DeviceLlama onDevice = DeviceLlama.upload(cpu, be)) {
-            AdamW opt = new AdamW(cpu.trainableParameters(), 1e-2, 0.9, 0.95, 1e-8, 0.1);
+            AdamW opt = new AdamW(trained, 1e-2, 0.9, 0.95, 1e-8, 0.1);
             opt.noDecayFor(p -> EXEMPT.test(p.name()));
             float[] dlogp = {0.7f, -1.3f, 0.4f};
             for (int step = 1; step <= 2; step++) {
@@ -113,25 +145,33 @@ public final class DeviceLlamaParity {
                     onDevice.sequenceLogProbs(b);
                     onDevice.backward(dlogp);
                     onDevice.scaleGradients(0.5f);
-                    GradNorm.scale(cpu.trainableParameters(), 0.5f);
+                    GradNorm.scale(trained, 0.5f);
                 }
-                for (Parameter p : cpu.parameters().values()) {
+                for (Parameter p : trained) {
                     assertClose(p.grad().toArray(), onDevice.gradient(p.name()), tolerance, what + " gradient of " + p.name() + ", step " + step);
                 }
-                double norm = GradNorm.total(cpu.trainableParameters());
+                double norm = GradNorm.total(trained);
                 assertEquals(norm, onDevice.gradientNorm(), tolerance * norm, what + " gradient norm, step " + step);
                 opt.step();
                 onDevice.adamw(1e-2, 0.9, 0.95, 1e-8, 0.1, EXEMPT, step);
-                for (Parameter p : cpu.parameters().values()) {
+                for (Parameter p : trained) {
                     assertClose(p.value().toArray(), onDevice.weights(p.name()), tolerance, what + " weights of " + p.name() + " after AdamW step " + step);
                 }
                 opt.zeroGrad();
                 onDevice.zeroGrad();
             }
-            LlamaModel back = model(c, 99);
+            if (lora != null) {
+                LlamaModel untouched = model(c, lora, 3);
+                for (Parameter p : untouched.parameters().values()) {
+                    assertClose(p.value().toArray(), onDevice.weights(p.name()), 0, what + " frozen base weight " + p.name());
+                }
+            }
+            LlamaModel back = model(c, lora, 99);
             onDevice.downloadInto(back);
-            for (Parameter p : cpu.parameters().values()) {
-                assertClose(onDevice.weights(p.name()), back.parameter(p.name()).value().toArray(), 0, what + " downloaded " + p.name());
+            java.util.Map<String, Parameter> backByName = new java.util.HashMap<>();
+            for (Parameter p : back.trainableParameters()) backByName.put(p.name(), p);
+            for (Parameter p : trained) {
+                assertClose(onDevice.weights(p.name()), backByName.get(p.name()).value().toArray(), 0, what + " downloaded " + p.name());
             }
         }
     }

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import static dev.selfee.engine.backend.Close.assertClose;
+
 import dev.selfee.engine.backend.cpu.CpuBackend;
 import dev.selfee.engine.model.LlamaModel;
 import dev.selfee.engine.model.LoraConfig;
@@ -44,11 +46,25 @@ class DeviceLlamaTest {
     }
 
     @Test
-    void loraIsRefusedWithAMessageNamingTheWayOut() {
-        LlamaModel m = LlamaModel.random(DeviceLlamaParity.llamaTied(), 1);
-        m.attachLora(LoraConfig.of(2, 4, "q_proj,v_proj"), 0);
-        var e = assertThrows(UnsupportedOperationException.class, () -> DeviceLlama.upload(m, cpu));
-        assertTrue(e.getMessage().contains("LoRA") && e.getMessage().contains("--backend cpu"), e.getMessage());
+    void loraAdaptersTrainAloneOverAFrozenBase() {
+        DeviceLlamaParity.assertMatchesAutograd(cpu, DeviceLlamaParity.llamaTied(), LoraConfig.of(2, 4, "q_proj,v_proj"), 1e-5);
+        DeviceLlamaParity.assertMatchesAutograd(cpu, DeviceLlamaParity.llamaAllBiases(), LoraConfig.of(3, 6, "all-linear"), 1e-5);
+    }
+
+    @Test
+    void aLoraModelScoresWithItsAdaptersAndItsBaseWithout() {
+        LlamaModel m = DeviceLlamaParity.loraModel(DeviceLlamaParity.qwen2Windowed(), LoraConfig.of(2, 8, "all-linear"), 5);
+        var b = DeviceLlamaParity.batch(m.config().vocabSize(), 1);
+        float[] adapted = m.sequenceLogProbs(b).value().toArray(), base;
+        try (var _ = m.lora().disable()) {
+            base = m.sequenceLogProbs(b).value().toArray();
+            assertThrows(IllegalStateException.class, () -> DeviceLlama.uploadFrozen(m, cpu), "disabled adapters: upload the base explicitly");
+        }
+        try (DeviceLlama frozen = DeviceLlama.uploadFrozen(m, cpu); DeviceLlama baseOnly = DeviceLlama.uploadBase(m, cpu)) {
+            assertClose(adapted, frozen.sequenceLogProbs(b), 1e-5, "frozen upload with adapters");
+            assertClose(base, baseOnly.sequenceLogProbs(b), 1e-5, "base upload");
+            assertFalse(java.util.Arrays.equals(frozen.sequenceLogProbs(b), baseOnly.sequenceLogProbs(b)), "the adapters change the log-probs");
+        }
     }
 
     @Test
