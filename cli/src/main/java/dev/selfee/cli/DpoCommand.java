@@ -69,7 +69,7 @@ public final class DpoCommand implements Runnable {
         var device = backendFlags.offloadTraining(flags);
         DpoOptions options = new DpoOptions(training, beta, PreferenceLoss.Type.parse(loss), labelSmoothing, spaAlpha, spaWarmup, spaLambda,
                 spaWindow, spaQuantile, form);
-        if (device != null) DeviceDpoTrainer.requireSupported(options, flags.lora() != null, device);
+        if (device != null) DeviceDpoTrainer.requireSupported(options, device);
         Path tokDir = tokenizerDir != null ? tokenizerDir : model;
         Tokenizer tokenizer = TrainingOutput.tokenizer(tokDir, tokenizerDir != null);
         var examples = PreferenceExample.read(data);

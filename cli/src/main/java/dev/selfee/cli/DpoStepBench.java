@@ -51,7 +51,7 @@ final class DpoStepBench implements Runnable {
         LlamaModel policy = LlamaCheckpoint.load(model);
         DpoOptions options = DpoOptions.defaults().withTraining(DpoOptions.defaults().training().withBatchSize(batchSize).withMaxSteps(total));
         Backend device = backendFlags.offload();
-        if (device != null) DeviceDpoTrainer.requireSupported(options, false, device);
+        if (device != null) DeviceDpoTrainer.requireSupported(options, device);
         long[] stamps = new long[total + 1];
         int[] step = {0};
         Path work;

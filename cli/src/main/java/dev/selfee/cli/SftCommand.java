@@ -33,7 +33,7 @@ import picocli.CommandLine.Option;
                 "training_summary.json.",
                 "With --lora-r > 0 only LoRA adapters train (the base weights stay frozen);",
                 "OUT holds the merged model and OUT/adapter/ the adapter in PEFT's format.",
-                "--backend opencl trains on the device (weights uploaded once; no LoRA or SGD there)."})
+                "--backend opencl trains on the device (weights uploaded once, LoRA adapters too; no SGD there)."})
 public final class SftCommand implements Runnable {
     @Option(names = "--model", description = "model directory to fine-tune") Path model;
     @Option(names = "--init-config", description = "config.json of a new model to train from scratch (needs --tokenizer)") Path initConfig;
@@ -51,7 +51,7 @@ public final class SftCommand implements Runnable {
         Tokenizer tokenizer = TrainingOutput.tokenizer(tokDir, tokenizerDir != null);
         TrainingOptions options = flags.options(2e-5);
         var device = backendFlags.offloadTraining(flags);
-        if (device != null) DeviceSftTrainer.requireSupported(options, flags.lora() != null, device);
+        if (device != null) DeviceSftTrainer.requireSupported(options, device);
         var examples = SftExample.read(data);
         LlamaModel m = model != null ? LlamaCheckpoint.load(model) : LlamaModel.random(LlamaConfig.read(initConfig), options.seed());
         TrainingOutput.checkVocab(tokenizer, tokDir, m);

@@ -62,7 +62,7 @@ final class TrainStepBench implements Runnable {
         SequenceBatch batch = SequenceBatch.of(prompts, rest); // every next token is a target: plain LM loss
         Backend device = backendFlags.offload();
         if (device != null) {
-            onDevice(device, m, batch);
+            onDevice(device, m, batch, trainableCount);
             return;
         }
         double[] times = new double[steps];
@@ -95,8 +95,7 @@ final class TrainStepBench implements Runnable {
     }
 
     /** The same step on a device: forward, cross-entropy and backward by {@link DeviceLlama}, AdamW over its parameter arena. */
-    private void onDevice(Backend be, LlamaModel m, SequenceBatch batch) {
-        if (loraR > 0) throw new IllegalArgumentException("LoRA is not supported on the " + be.name() + " backend; use --backend cpu");
+    private void onDevice(Backend be, LlamaModel m, SequenceBatch batch, long trainable) {
         int counted = 0;
         for (int t : batch.targets()) if (t != CrossEntropy.IGNORE_INDEX) counted++;
         float[] dlogp = new float[batchSize];
@@ -120,7 +119,9 @@ final class TrainStepBench implements Runnable {
         ObjectNode o = BenchCommand.JSON.createObjectNode();
         o.put("op", "train_step").put("backend", be.name()).put("device", be.deviceDescription()).put("params", m.parameterCount())
                 .put("batch_size", batchSize).put("seq_len", seqLen)
-                .put("device_state_mb", Timing.round(m.parameterCount() * 16 / 1e6)) // fp32 weights, gradients and two moments
+                .put("lora_r", loraR).put("trainable_params", trainable)
+                // fp32 weights; gradients and two moments for what trains
+                .put("device_state_mb", Timing.round((m.parameterCount() * 4 + trainable * 12) / 1e6))
                 .put("tokens_per_s", Timing.round(batchSize * seqLen / median)).put("s_median", Timing.round(median))
                 .put("loss", Timing.round6(loss)).put("steps", steps);
         System.out.println(o);

@@ -71,9 +71,6 @@ public final class SpaLoop {
     private final Backend backend;
 
     private SpaLoop(SpaConfig config, Path runDir, PrintStream log, Backend backend) {
-        if (backend != null && config.lora() != null) {
-            throw new UnsupportedOperationException("LoRA adapters are not supported on the " + backend.name() + " backend; use --backend cpu");
-        }
         this.backend = backend;
         this.config = config;
         this.run = new RunDirectory(runDir);

@@ -56,10 +56,12 @@ public final class DeviceDpoTrainer {
     public static DpoTrainer.Result train(LlamaModel policy, ReferenceLogps ref, LlamaModel referenceModel, List<TokenizedPair> pairs, DpoOptions options,
                                           Path workDir, MetricsSink metrics, Progress progress, Backend backend) {
         DpoTrainer.checkData(policy, ref, pairs);
-        requireSupported(options, policy.lora() != null, backend);
+        requireSupported(options, backend);
         if (options.needsReferenceModel()) {
             if (referenceModel == null) throw new IllegalArgumentException("the SPA loss with lambda > 0 needs the reference model itself (DND extrapolates its logits)");
-            if (referenceModel == policy) throw new IllegalArgumentException("the reference model must be a separate copy: the policy changes during training");
+            if (referenceModel == policy && policy.lora() == null) {
+                throw new IllegalArgumentException("the reference model must be a separate copy (or the LoRA policy itself): the policy changes during training");
+            }
             if (referenceModel.config().vocabSize() != policy.config().vocabSize()) {
                 throw new IllegalArgumentException("the reference model (vocab " + referenceModel.config().vocabSize() + ") and the policy (vocab "
                         + policy.config().vocabSize() + ") must share a vocabulary");
@@ -67,17 +69,18 @@ public final class DeviceDpoTrainer {
         }
         LlamaModel refModel = options.needsReferenceModel() ? referenceModel : null;
         try (DeviceLlama device = DeviceLlama.upload(policy, backend);
-             DeviceLlama refDevice = refModel == null ? null : DeviceLlama.uploadFrozen(refModel, backend)) {
+             // the reference is a base model, as on the CPU: a LoRA policy's own base, or a separate model without adapters
+             DeviceLlama refDevice = refModel == null ? null : DeviceLlama.uploadBase(refModel, backend)) {
             return new DeviceDpoTrainer(device, refDevice, policy, refModel, ref, pairs, options, workDir).run(metrics == null ? MetricsSink.NONE : metrics, progress);
         }
     }
 
     /**
-     * Throws, naming the feature and {@code --backend cpu}, when {@code options} (or LoRA adapters)
-     * ask for what a device does not run; commands call it before any work.
+     * Throws, naming the feature and {@code --backend cpu}, when {@code options} ask for what a
+     * device does not run; commands call it before any work.
      */
-    public static void requireSupported(DpoOptions options, boolean lora, Backend backend) {
-        DeviceSftTrainer.requireSupported(options.training(), lora, backend);
+    public static void requireSupported(DpoOptions options, Backend backend) {
+        DeviceSftTrainer.requireSupported(options.training(), backend);
     }
 
     private DpoTrainer.Result run(MetricsSink metrics, Progress progress) {
@@ -86,8 +89,8 @@ public final class DeviceDpoTrainer {
         int total = plan.totalSteps();
         int saveSteps = o.training().saveSteps();
         DeviceOptimizer optimizer = new DeviceOptimizer(device, policy, o.training(), total);
-        // no LoRA on a device: the CPU trainer's fingerprint, so a checkpoint resumes on either backend
-        String fingerprint = saveSteps > 0 ? DpoTrainer.fingerprint(o, pairs, ref, policy, referenceModel, "") : null;
+        // the CPU trainer's fingerprint, so a checkpoint resumes on either backend
+        String fingerprint = saveSteps > 0 ? DpoTrainer.fingerprint(o, pairs, ref, policy, referenceModel, SftTrainer.loraKey(policy)) : null;
         TrainingCheckpoint.State resumed = saveSteps > 0 ? optimizer.resume(workDir, fingerprint) : null;
         int done = resumed == null ? 0 : resumed.step();
         loss.resume(resumed);

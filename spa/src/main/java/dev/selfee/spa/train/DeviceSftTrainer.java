@@ -22,28 +22,30 @@ public final class DeviceSftTrainer {
     private DeviceSftTrainer() {}
 
     /**
-     * Throws, naming the feature and {@code --backend cpu}, when the options (or LoRA adapters) ask
-     * for what a device does not run; commands call it before any work.
+     * Throws, naming the feature and {@code --backend cpu}, when the options ask for what a device
+     * does not run (an optimizer other than AdamW); commands call it before any work. LoRA adapters
+     * train on a device ({@link DeviceLlama}).
      */
-    public static void requireSupported(TrainingOptions o, boolean lora, Backend backend) {
-        String what = lora ? "LoRA adapters are"
-                : o.optimizer() != TrainingOptions.OptimizerType.ADAMW ? "the " + o.optimizer().name().toLowerCase(Locale.ROOT) + " optimizer is" : null;
-        if (what != null) throw new UnsupportedOperationException(what + " not supported on the " + backend.name() + " backend; use --backend cpu");
+    public static void requireSupported(TrainingOptions o, Backend backend) {
+        if (o.optimizer() != TrainingOptions.OptimizerType.ADAMW) {
+            throw new UnsupportedOperationException("the " + o.optimizer().name().toLowerCase(Locale.ROOT) + " optimizer is not supported on the "
+                    + backend.name() + " backend; use --backend cpu");
+        }
     }
 
     public static SftTrainer.Result train(LlamaModel model, List<TokenizedExample> examples, TrainingOptions o, Path workDir, MetricsSink metrics,
                                           Progress progress, Backend backend) {
         DpoTrainer.requireNonEmpty(examples);
         SftTrainer.checkVocab(model, examples);
-        requireSupported(o, model.lora() != null, backend);
+        requireSupported(o, backend);
         if (metrics == null) metrics = MetricsSink.NONE;
         long start = System.nanoTime();
         TrainingPlan plan = new TrainingPlan(examples.size(), o);
         int total = plan.totalSteps();
         try (DeviceLlama device = DeviceLlama.upload(model, backend)) {
             DeviceOptimizer optimizer = new DeviceOptimizer(device, model, o, total);
-            // no LoRA on a device: the CPU trainer's fingerprint, so a checkpoint resumes on either backend
-            String fingerprint = o.saveSteps() > 0 ? SftTrainer.fingerprint(o, examples, model, "") : null;
+            // the CPU trainer's fingerprint, so a checkpoint resumes on either backend
+            String fingerprint = o.saveSteps() > 0 ? SftTrainer.fingerprint(o, examples, model, SftTrainer.loraKey(model)) : null;
             TrainingCheckpoint.State resumed = o.saveSteps() > 0 ? optimizer.resume(workDir, fingerprint) : null;
             int done = resumed == null ? 0 : resumed.step();
             StepLog log = new StepLog(metrics, progress, total, o.saveSteps(), resumed);

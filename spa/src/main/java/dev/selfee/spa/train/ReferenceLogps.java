@@ -91,13 +91,11 @@ public record ReferenceLogps(float[] chosen, float[] rejected) {
     /**
      * As {@link #cached(LlamaModel, List, int, Path, Progress)}, scoring on {@code backend} when it
      * is not null: the reference is uploaded once ({@link DeviceLlama}) and scored by
-     * {@link DeviceScorer}, 2 · {@code batchSize} sequences at a time. The cache's hashes are the same.
+     * {@link DeviceScorer}, 2 · {@code batchSize} sequences at a time (a LoRA reference without its
+     * adapters, as on the CPU). The cache's hashes are the same.
      */
     public static ReferenceLogps cached(LlamaModel reference, List<TokenizedPair> pairs, int batchSize, Path file, Progress progress, Backend backend) {
         if (backend == null) return cached(reference, pairs, batchSize, file, progress);
-        if (reference.lora() != null) {
-            throw new UnsupportedOperationException("a reference with LoRA adapters is not supported on the " + backend.name() + " backend; use --backend cpu");
-        }
         String model = modelHash(reference), data = dataHash(pairs);
         ReferenceLogps hit = read(file, model, data, pairs.size());
         if (hit != null) return hit;
@@ -112,7 +110,7 @@ public record ReferenceLogps(float[] chosen, float[] rejected) {
             completions.add(p.rejected());
         }
         float[] v;
-        try (DeviceLlama device = DeviceLlama.uploadFrozen(reference, backend)) {
+        try (DeviceLlama device = DeviceLlama.uploadBase(reference, backend)) { // without adapters, as asBase on the CPU
             v = DeviceScorer.score(device, prompts, completions, 2 * batchSize);
         }
         if (progress != null) progress.update(n, null);

@@ -49,6 +49,54 @@ final class DeviceTrainerParity {
         assertWeightsMatch(cpu, dev, tolerance, be.name() + " dpo " + loss);
     }
 
+    /**
+     * LoRA DPO (SPA with DND, so the reference runs beside the policy): the policy trains its
+     * adapters only and its reference is its own base, on both sides; the reference log-probs, every
+     * step's metrics and the trained adapters match, and the base weights do not move.
+     */
+    static void assertLoraDpoMatches(Backend be, Path work, double tolerance) {
+        List<TokenizedPair> pairs = TrainFixtures.randomPairs(8, VOCAB, 25);
+        DpoOptions o = DpoOptions.defaults().withTraining(training()).withLoss(PreferenceLoss.Type.SPA).withBeta(0.5).withSpa(0.1, 0.25, 0.5);
+        LlamaModel cpu = loraModel(), dev = loraModel();
+        ReferenceLogps ref = ReferenceLogps.cached(cpu, pairs, 2, work.resolve("lora-ref-cpu.jsonl"), null);
+        ReferenceLogps refOnDevice = ReferenceLogps.cached(dev, pairs, 2, work.resolve("lora-ref-dev.jsonl"), null, be);
+        for (int i = 0; i < pairs.size(); i++) {
+            assertEquals(ref.chosen()[i], refOnDevice.chosen()[i], tolerance * Math.max(1, Math.abs(ref.chosen()[i])), be.name() + " LoRA reference " + i);
+        }
+        List<Map<String, Object>> want = new ArrayList<>(), got = new ArrayList<>();
+        DpoTrainer.train(cpu, ref, cpu, pairs, o, work.resolve("lora-cpu"), want::add, null);
+        DeviceDpoTrainer.train(dev, ref, dev, pairs, o, work.resolve("lora-dev"), got::add, null, be);
+        assertRowsMatch(want, got, tolerance, be.name() + " LoRA dpo");
+        assertPairLogsMatch(work.resolve("lora-cpu").resolve(DpoTrainer.PAIRS_FILE), work.resolve("lora-dev").resolve(DpoTrainer.PAIRS_FILE), tolerance);
+        LlamaModel untouched = loraModel();
+        for (int i = 0; i < cpu.lora().parameters().size(); i++) {
+            Parameter w = cpu.lora().parameters().get(i), g = dev.lora().parameters().get(i), start = untouched.lora().parameters().get(i);
+            float[] a = w.value().toArray(), b = g.value().toArray();
+            double max = 0, err = 0;
+            for (int j = 0; j < a.length; j++) {
+                max = Math.max(max, Math.abs(a[j]));
+                err = Math.max(err, Math.abs(a[j] - b[j]));
+            }
+            assertTrue(err <= tolerance * max, be.name() + " LoRA dpo: " + w.name() + " differs by " + err + " (scale " + max + ")");
+            assertFalse(java.util.Arrays.equals(start.value().toArray(), b), be.name() + " LoRA dpo: " + w.name() + " did not train");
+        }
+        for (Parameter p : untouched.parameters().values()) {
+            assertTrue(java.util.Arrays.equals(p.value().toArray(), dev.parameter(p.name()).value().toArray()), "base weight " + p.name() + " moved");
+        }
+    }
+
+    /** The tiny model with adapters on every projection, B made non-zero so the adapters change the log-probs from the start. */
+    private static LlamaModel loraModel() {
+        LlamaModel m = TrainFixtures.tinyModel(VOCAB, 4);
+        m.attachLora(dev.selfee.engine.model.LoraConfig.of(2, 4, "all-linear"), 5);
+        java.util.SplittableRandom r = new java.util.SplittableRandom(6);
+        for (var a : m.lora().adapters()) {
+            float[] d = a.b().value().data();
+            for (int i = 0; i < d.length; i++) d[i] = (float) r.nextDouble(-0.3, 0.3);
+        }
+        return m;
+    }
+
     /** Reference log-probs scored on the device equal the CPU engine's, and land in the same cache. */
     static void assertReferenceMatches(Backend be, Path work, double tolerance) {
         List<TokenizedPair> pairs = TrainFixtures.randomPairs(5, VOCAB, 23);

@@ -36,6 +36,11 @@ class OpenClDeviceTrainersTest {
     }
 
     @Test
+    void loraDpoTrainsTheAdaptersAgainstTheirOwnBase() {
+        DeviceTrainerParity.assertLoraDpoMatches(openCl(), work, 1e-4);
+    }
+
+    @Test
     void spaWithoutExtrapolation() {
         DeviceTrainerParity.assertDpoMatches(openCl(), PreferenceLoss.Type.SPA, 0, work, 1e-4);
     }
