@@ -161,6 +161,7 @@ step "gemm cpu $small" 30 bench gemm --size "$small" --seconds "$secs" --threads
 step "gemm cpu $large" 45 bench gemm --size "$large" --seconds "$secs" --threads "$THREADS"
 step "generate cpu llama-25m" 45 bench generate --model "$work/llama-25m" "${gen[@]}" --threads "$THREADS"
 step "dpo-step cpu llama-25m" 60 bench dpo-step --model "$work/llama-25m" --data "$work/pairs.jsonl" --batch-size "$dpo_batch" --warmup "$dpo_warmup" --steps "$dpo_steps" --threads "$THREADS"
+step "train-step opencl llama-100m lora" 60 bench train-step --config "$cfg/llama-100m.json" "${tb100[@]}" --lora-r 16 --lora-target-modules all-linear "${cl[@]}"
 
 # The same training step on the cpu and on the device: equal losses within float rounding.
 parity_json="null"
