@@ -218,26 +218,26 @@ class TrainCommandsTest {
         assertClose(LlamaCheckpoint.load(cpu), LlamaCheckpoint.load(ocl), "sft");
         assertRowsClose(cpu.resolve("metrics.jsonl"), ocl.resolve("metrics.jsonl"), "sft");
 
-        Path[] dpo = {tmp.resolve("dpo-cpu"), tmp.resolve("dpo-opencl")};
+        dpoOnBothBackends("dpo", cpu, "--gradient-accumulation-steps", "2", "--lr", "1e-3");
+        // LoRA: only the adapters train, on either backend alike; the output is the merged model plus the adapter
+        Path lora = dpoOnBothBackends("dpo-lora", cpu, "--lr", "1e-2", "--lora-r", "2");
+        assertTrue(Files.isRegularFile(lora.resolve("adapter").resolve("adapter_model.safetensors")), "the adapter is saved beside the merged model");
+    }
+
+    /** Runs {@code selfee dpo} from {@code model} with {@code extra} options on the cpu and on opencl, asserts equal weights and metrics; returns the opencl output. */
+    private Path dpoOnBothBackends(String name, Path model, String... extra) throws IOException {
+        Path[] out = {tmp.resolve(name + "-cpu"), tmp.resolve(name + "-opencl")};
         String[] backends = {"cpu", "opencl:0"};
         for (int i = 0; i < 2; i++) {
-            ModelCommandsTest.Result r = ModelCommandsTest.run("dpo", "--model", cpu.toString(), "--data", dpoData.toString(), "--out", dpo[i].toString(),
-                    "--batch-size", "2", "--gradient-accumulation-steps", "2", "--max-steps", "2", "--lr", "1e-3", "--beta", "0.5", "--backend", backends[i]);
+            List<String> args = new java.util.ArrayList<>(List.of("dpo", "--model", model.toString(), "--data", dpoData.toString(), "--out", out[i].toString(),
+                    "--batch-size", "2", "--max-steps", "2", "--beta", "0.5", "--backend", backends[i]));
+            args.addAll(List.of(extra));
+            ModelCommandsTest.Result r = ModelCommandsTest.run(args.toArray(String[]::new));
             assertEquals(0, r.code(), r.err());
         }
-        assertClose(LlamaCheckpoint.load(dpo[0]), LlamaCheckpoint.load(dpo[1]), "dpo");
-        assertRowsClose(dpo[0].resolve("metrics.jsonl"), dpo[1].resolve("metrics.jsonl"), "dpo");
-
-        // LoRA: only the adapters train, on either backend alike; the output is the merged model plus the adapter
-        Path[] lora = {tmp.resolve("lora-cpu"), tmp.resolve("lora-opencl")};
-        for (int i = 0; i < 2; i++) {
-            ModelCommandsTest.Result r = ModelCommandsTest.run("dpo", "--model", cpu.toString(), "--data", dpoData.toString(), "--out", lora[i].toString(),
-                    "--batch-size", "2", "--max-steps", "2", "--lr", "1e-2", "--beta", "0.5", "--lora-r", "2", "--backend", backends[i]);
-            assertEquals(0, r.code(), r.err());
-        }
-        assertClose(LlamaCheckpoint.load(lora[0]), LlamaCheckpoint.load(lora[1]), "dpo lora");
-        assertRowsClose(lora[0].resolve("metrics.jsonl"), lora[1].resolve("metrics.jsonl"), "dpo lora");
-        assertTrue(Files.isRegularFile(lora[1].resolve("adapter").resolve("adapter_model.safetensors")), "the adapter is saved beside the merged model");
+        assertClose(LlamaCheckpoint.load(out[0]), LlamaCheckpoint.load(out[1]), name);
+        assertRowsClose(out[0].resolve("metrics.jsonl"), out[1].resolve("metrics.jsonl"), name);
+        return out[1];
     }
 
     /** Every weight: max |Δ| ≤ 1e-4 · max |cpu| per parameter. */
