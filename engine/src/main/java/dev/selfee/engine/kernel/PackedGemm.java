@@ -39,6 +39,11 @@ final class PackedGemm {
     private static final int TB = 64;
     /** Row strides (in floats) that are multiples of this put every row of A in the same L1 sets. */
     static final int ALIASING_STRIDE = 1024;
+    /**
+     * The largest B (in floats, 16 MB) packed once for a row split: the buffer stays with the calling
+     * thread, so a larger one (a big model's LM head) is packed per thread instead of held for good.
+     */
+    private static final long MAX_SHARED_PACK = 1L << 22;
     /** Below this many multiply-adds per thread, extra threads cost more than they save. */
     private static final long MIN_WORK_PER_THREAD = 1L << 18;
 
@@ -76,7 +81,7 @@ final class PackedGemm {
             int needed = (colPanels + NC / NR - 1) / (NC / NR);
             parts = Math.max(parts, Math.min(units, (needed + chunks - 1) / chunks * chunks));
         }
-        if (!byColumns && parts > 1 && packed == null) {
+        if (!byColumns && parts > 1 && packed == null && (long) k * n <= MAX_SHARED_PACK) {
             // every thread would pack all of B for its rows: pack it once, on all threads, instead
             packed = PackedPanels.into(transB, k, n, b, bOff, ldb, Scratch.get().shared(PackedPanels.size(k, n)));
         }
