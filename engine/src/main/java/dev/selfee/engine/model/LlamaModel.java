@@ -15,6 +15,7 @@ import dev.selfee.engine.ops.LoraLinear;
 import dev.selfee.engine.ops.LmHeadLogProbs;
 import dev.selfee.engine.ops.RmsNorm;
 import dev.selfee.engine.ops.Rope;
+import dev.selfee.engine.ops.Rows;
 import dev.selfee.engine.ops.SwiGlu;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -262,7 +263,7 @@ public final class LlamaModel {
      * fused with the LM head so the [batch, seq, vocab] logits are never held.
      */
     public Var sequenceLogProbs(SequenceBatch b) {
-        Var h = hidden(b.ids(), b.mask(), b.batch(), b.seq());
+        Var h = hiddenForTargets(b.ids(), b.mask(), b.batch(), b.seq());
         return LmHeadLogProbs.apply(h, lmHead(), b.targets(), null);
     }
 
@@ -279,22 +280,66 @@ public final class LlamaModel {
 
     /** Final-norm hidden states [batch, seq, hidden]. */
     public Var hidden(int[] ids, float[] mask, int batch, int seq) {
+        return hidden(ids, mask, batch, seq, false);
+    }
+
+    /**
+     * As {@link #hidden}, for what reads only real positions (the log-probs of their targets):
+     * padding positions (mask 0) are never computed and their rows are zero. The layers' row-wise
+     * work (projections, norms, MLP) runs on the real tokens packed together, and only attention
+     * sees the padded layout; a batch of uneven lengths costs its tokens, not batch × longest.
+     */
+    public Var hiddenForTargets(int[] ids, float[] mask, int batch, int seq) {
+        return hidden(ids, mask, batch, seq, true);
+    }
+
+    private Var hidden(int[] ids, float[] mask, int batch, int seq, boolean skipPadding) {
         if (mask != null && mask.length != ids.length) {
             throw new IllegalArgumentException("attention mask has " + mask.length + " entries for " + ids.length + " ids");
         }
         Tensor keyMask = mask == null ? null : Tensor.of(mask.clone(), batch, seq);
+        int[] real = skipPadding ? realPositions(mask) : null;
+        Packing pack = real == null ? null : new Packing(real, batch, seq);
         int[] pos = positions(mask, batch, seq, 0);
-        Var h = Embedding.apply(parameter("model.embed_tokens.weight"), ids, batch, seq);
+        Var h;
+        if (pack == null) {
+            h = Embedding.apply(parameter("model.embed_tokens.weight"), ids, batch, seq);
+        } else {
+            pos = select(pos, real);
+            h = Embedding.apply(parameter("model.embed_tokens.weight"), select(ids, real), 1, real.length);
+        }
+        int[] layerPos = pos;
         for (int l = 0; l < config.numHiddenLayers(); l++) {
             int layer = l;
             if (gradientCheckpointing) {
-                h = Recompute.apply(x -> layer(layer, x, pos, keyMask, null, 0), h, layerParameters(l));
+                h = Recompute.apply(x -> layer(layer, x, layerPos, keyMask, null, 0, pack), h, layerParameters(l));
             } else {
-                h = layer(l, h, pos, keyMask, null, 0);
+                h = layer(l, h, layerPos, keyMask, null, 0, pack);
             }
         }
-        return RmsNorm.apply(h, parameter("model.norm.weight"), eps());
+        h = RmsNorm.apply(h, parameter("model.norm.weight"), eps());
+        return pack == null ? h : Rows.scatter(h, real, batch, seq);
     }
+
+    /** The real positions of a batch (mask ≠ 0), or null when there is no padding to skip. */
+    private static int[] realPositions(float[] mask) {
+        if (mask == null) return null;
+        int n = 0;
+        for (float m : mask) if (m != 0f) n++;
+        if (n == mask.length || n == 0) return null;
+        int[] out = new int[n];
+        for (int i = 0, j = 0; i < mask.length; i++) if (mask[i] != 0f) out[j++] = i;
+        return out;
+    }
+
+    private static int[] select(int[] values, int[] at) {
+        int[] out = new int[at.length];
+        for (int i = 0; i < at.length; i++) out[i] = values[at[i]];
+        return out;
+    }
+
+    /** A layer's rows are the real positions {@code rows} of a padded [batch, seq] batch, packed. */
+    record Packing(int[] rows, int batch, int seq) {}
 
     /** The parameters of layer {@code l}. */
     List<Parameter> layerParameters(int l) {
@@ -314,6 +359,11 @@ public final class LlamaModel {
      * positions [start, start + seq) of it and attention reads the whole prefix (never recorded).
      */
     Var layer(int l, Var h, int[] pos, Tensor keyMask, KvCache cache, int start) {
+        return layer(l, h, pos, keyMask, cache, start, null);
+    }
+
+    /** As {@link #layer(int, Var, int[], Tensor, KvCache, int)} on packed rows when {@code pack} is not null: attention runs on them put back in the padded layout. */
+    private Var layer(int l, Var h, int[] pos, Tensor keyMask, KvCache cache, int start, Packing pack) {
         String pre = "model.layers." + l + ".";
         int heads = config.numAttentionHeads(), kvHeads = config.numKeyValueHeads();
         Integer w = config.slidingWindowOf(l);
@@ -325,7 +375,10 @@ public final class LlamaModel {
         q = rope.apply(q, heads, pos);
         k = rope.apply(k, kvHeads, pos);
         Var a;
-        if (cache == null) {
+        if (cache == null && pack != null) {
+            a = Rows.gather(Attention.apply(Rows.scatter(q, pack.rows(), pack.batch(), pack.seq()), Rows.scatter(k, pack.rows(), pack.batch(), pack.seq()),
+                    Rows.scatter(v, pack.rows(), pack.batch(), pack.seq()), heads, kvHeads, keyMask, window), pack.rows());
+        } else if (cache == null) {
             a = Attention.apply(q, k, v, heads, kvHeads, keyMask, window);
         } else {
             cache.write(l, start, k.value(), v.value());

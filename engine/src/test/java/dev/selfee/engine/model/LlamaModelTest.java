@@ -59,6 +59,44 @@ class LlamaModelTest {
     }
 
     @Test
+    void skippingPaddingChangesNoRealPositionNorAnyGradient() {
+        for (String name : ModelFixtures.NAMES) {
+            for (boolean checkpointing : new boolean[] {false, true}) {
+                LlamaModel padded = fixture(name), packed = fixture(name).gradientCheckpointing(checkpointing);
+                SequenceBatch b = SequenceBatch.of(List.of(new int[] {1, 5, 9}, new int[] {4}, new int[] {2, 3}),
+                        List.of(new int[] {7, 8}, new int[] {3, 2, 6, 11, 12}, new int[] {5}));
+                int dim = padded.config().hiddenSize();
+                float[] want, got;
+                try (Tape t = Tape.start()) {
+                    Var h = padded.hidden(b.ids(), b.mask(), b.batch(), b.seq());
+                    want = h.value().toArray();
+                    Var l = dev.selfee.engine.ops.LmHeadLogProbs.apply(h, padded.lmHead(), b.targets(), null);
+                    t.backward(l, Tensor.of(new float[] {1f, -0.5f, 2f}, 3));
+                }
+                try (Tape t = Tape.start()) {
+                    Var h = packed.hiddenForTargets(b.ids(), b.mask(), b.batch(), b.seq());
+                    got = h.value().toArray();
+                    Var l = dev.selfee.engine.ops.LmHeadLogProbs.apply(h, packed.lmHead(), b.targets(), null);
+                    t.backward(l, Tensor.of(new float[] {1f, -0.5f, 2f}, 3));
+                }
+                String what = name + (checkpointing ? " checkpointed" : "");
+                for (int r = 0; r < b.mask().length; r++) {
+                    for (int j = 0; j < dim; j++) {
+                        float w = b.mask()[r] != 0f ? want[r * dim + j] : 0f;
+                        assertEquals(w, got[r * dim + j], 1e-5f * Math.max(1f, Math.abs(w)), what + ": row " + r + (b.mask()[r] != 0f ? "" : " (padding: zero)"));
+                    }
+                }
+                for (Parameter p : padded.parameters().values()) {
+                    float[] g1 = p.grad().toArray(), g2 = packed.parameter(p.name()).grad().toArray();
+                    double scale = 0;
+                    for (float x : g1) scale = Math.max(scale, Math.abs(x));
+                    for (int i = 0; i < g1.length; i++) assertEquals(g1[i], g2[i], 1e-5 * Math.max(1e-3, scale), what + ": gradient of " + p.name());
+                }
+            }
+        }
+    }
+
+    @Test
     void paddedBatchScoresEqualFullForwardOnUnpaddedSequences() {
         for (String name : ModelFixtures.NAMES) {
             LlamaModel m = fixture(name);

@@ -42,6 +42,14 @@ class OpGradientTest {
     }
 
     @Test
+    void rowsScatterAndGather() {
+        Var packed = variable(31, 1, 4, 6), padded = variable(32, 2, 3, 6), w = variable(33, 2, 3, 6), v = variable(34, 1, 4, 6);
+        int[] rows = {0, 2, 3, 5}; // rows 1 and 4 of the 2×3 layout are padding
+        GradientCheck.require("rows.scatter", TOL, () -> Arithmetic.mul(Rows.scatter(packed, rows, 2, 3), w), packed);
+        GradientCheck.require("rows.gather", TOL, () -> Arithmetic.mul(Rows.gather(padded, rows), v), padded);
+    }
+
+    @Test
     void softmaxAndLogSoftmax() {
         Var x = Var.variable(Inputs.uniform(8, -3f, 3f, 3, 19));
         GradientCheck.require("softmax", TOL, () -> Softmax.apply(x), x);

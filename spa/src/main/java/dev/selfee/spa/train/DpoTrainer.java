@@ -178,7 +178,7 @@ public final class DpoTrainer {
         // activations come from the pool and go back to it during backward (nothing reads them after)
         TensorPool.Scope scope = pool.use();
         try {
-            Var hidden = policy.hidden(batch.ids(), batch.mask(), batch.batch(), batch.seq());
+            Var hidden = policy.hiddenForTargets(batch.ids(), batch.mask(), batch.batch(), batch.seq());
             Var logps = LmHeadLogProbs.apply(hidden, policy.lmHead(), batch.targets(), null);
             float[] lp = logps.value().toArray();
             PreferenceBatchLoss.Value v = loss.compute(idx, lp, () -> extrapolated(batch, hidden, lp), step, total);
@@ -198,7 +198,7 @@ public final class DpoTrainer {
     private double[] extrapolated(SequenceBatch batch, Var hidden, float[] lp) {
         if (referenceModel == null) return PreferenceBatchLoss.widen(lp);
         try (NoGrad _ = NoGrad.enter(); var _ = ReferenceLogps.asBase(referenceModel)) {
-            Var refHidden = referenceModel.hidden(batch.ids(), batch.mask(), batch.batch(), batch.seq());
+            Var refHidden = referenceModel.hiddenForTargets(batch.ids(), batch.mask(), batch.batch(), batch.seq());
             return ExtrapolatedLogProbs.compute(hidden.value(), policy.lmHead().value(), refHidden.value(), referenceModel.lmHead().value(),
                     batch.targets(), o.spaLambda());
         }

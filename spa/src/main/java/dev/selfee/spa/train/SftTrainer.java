@@ -64,7 +64,7 @@ public final class SftTrainer {
                     SequenceBatch batch = batch(examples, idx);
                     double part = 0;
                     try (var _ = pool.use()) { // activations come from the pool and go back to it during backward
-                        Var logps = LmHeadLogProbs.apply(model.hidden(batch.ids(), batch.mask(), batch.batch(), batch.seq()), model.lmHead(), batch.targets(), null);
+                        Var logps = LmHeadLogProbs.apply(model.hiddenForTargets(batch.ids(), batch.mask(), batch.batch(), batch.seq()), model.lmHead(), batch.targets(), null);
                         for (float v : logps.value().toArray()) part -= v;
                         if (Double.isFinite(part)) {
                             tape.backward(logps, Tensor.full(logProbGradient(micro.size(), stepTokens), idx.length));
