@@ -92,6 +92,7 @@ public final class DeviceLlama implements AutoCloseable {
         boolean lora = adapters && model.lora() != null;
         loraRank = lora ? model.lora().config().rank() : 0;
         loraScaling = lora ? model.lora().config().scaling() : 0f;
+        // training LoRA, the base goes to an arena of its own with no gradients; the arena that trains holds the adapters
         List<Parameter> arena = new ArrayList<>(), frozen = new ArrayList<>();
         (lora && trainable ? frozen : arena).addAll(model.parameters().values());
         if (lora) arena.addAll(model.lora().parameters());
