@@ -39,7 +39,7 @@ import picocli.CommandLine.Option;
                 "policy with its adapters disabled (unless --ref); OUT holds the merged",
                 "model and OUT/adapter/ the adapter in PEFT's format.",
                 "--backend opencl trains the policy on the device (the reference's log-probs are",
-                "scored there too; no LoRA or SGD there)."})
+                "scored there too; LoRA adapters too; no SGD there)."})
 public final class DpoCommand implements Runnable {
     @Option(names = "--model", required = true, description = "the policy's starting model directory") Path model;
     @Option(names = "--ref", description = "reference model directory (default: --model)") Path ref;

@@ -114,7 +114,7 @@ class WorkerTeamTest {
         team.run(4, c -> {});
         // Past the ~100 µs spin, so close() must also wake workers that have parked, not only
         // spinning ones; the assertions hold either way, this only makes the parked case the usual one.
-        Thread.sleep(5);
+        Thread.sleep(5); // lets the workers park (see above); not a wait for a result
         team.close();
         assertTrue(team.awaitClosed(5_000), "workers ended after close");
         Thread caller = Thread.currentThread();

@@ -109,11 +109,12 @@ final class PackedGemm {
                 + (packsA ? (double) m * k : 0) + (packedB ? 0 : (double) k * n / threads * packCost(transB));
     }
 
-    /** {@link #columnCost} when the rows are split: a share of MR panels, of A, and of B (packed once for all threads). */
+    /** {@link #columnCost} when the rows are split: a share of MR panels, of A, and of B (packed once for all threads up to {@link #MAX_SHARED_PACK}, else by each). */
     static double rowCost(int m, int n, int k, int threads, boolean packsA, boolean packedB, boolean transB) {
         int panels = (m + MR - 1) / MR;
         return (panels + threads - 1) / threads * (double) MR * n * k / MACS_PER_CYCLE
-                + (packsA ? (double) m * k / threads : 0) + (packedB ? 0 : (double) k * n / threads * packCost(transB));
+                + (packsA ? (double) m * k / threads : 0)
+                + (packedB ? 0 : (double) k * n / ((long) k * n <= MAX_SHARED_PACK ? threads : 1) * packCost(transB));
     }
 
     /** Cycles per packed element of B: a scalar gather when transposed, a vector copy when not. */

@@ -22,7 +22,8 @@ import java.util.OptionalDouble;
  * For SPA with DND (λ &gt; 0) the reference model is uploaded too (without gradients) and the
  * extrapolated log-probs are formed on the device ({@link DeviceLlama#extrapolatedLogProbs}).
  *
- * <p>Not on a device (each refused with a message pointing to {@code --backend cpu}): LoRA and SGD.
+ * <p>A LoRA policy trains its adapters only; its reference, uploaded without adapters, is its base.
+ * Not on a device (refused with a message pointing to {@code --backend cpu}): SGD.
  */
 public final class DeviceDpoTrainer {
     private final DeviceLlama device;

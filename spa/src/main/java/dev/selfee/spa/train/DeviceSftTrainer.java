@@ -15,8 +15,8 @@ import java.util.OptionalDouble;
  * cross-entropy normalised by the step's token count) and metrics, with forward, backward and
  * AdamW run by a {@link DeviceLlama}; per-sequence log-prob sums are all that come back per
  * micro-batch. The model ends holding the trained weights. Checkpoints ({@code saveSteps}) are the
- * CPU trainer's, so a run resumes on either backend. Refused on a device, with a message pointing
- * to {@code --backend cpu}: LoRA and SGD.
+ * CPU trainer's, so a run resumes on either backend. LoRA adapters train there too; SGD is refused
+ * with a message pointing to {@code --backend cpu}.
  */
 public final class DeviceSftTrainer {
     private DeviceSftTrainer() {}

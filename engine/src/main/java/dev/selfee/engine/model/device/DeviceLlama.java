@@ -317,15 +317,7 @@ public final class DeviceLlama implements AutoCloseable {
             DeviceBuffer h = ws.h[l];
             attentionInputs(h, pre, s, rows);
             be.attention(shape(p, l), s.q, s.k, s.v, ws.mask, s.attn, s.lse);
-            project(s.attn, pre + "self_attn.o_proj", s.hMid, rows, qw, hidden);
-            be.add(h, s.hMid, s.hMid, rows * hidden);
-            be.rmsNormRows(s.hMid, param.get(pre + "post_attention_layernorm.weight"), s.x2, rows, hidden, eps);
-            project(s.x2, pre + "mlp.gate_proj", s.gate, rows, hidden, inter);
-            project(s.x2, pre + "mlp.up_proj", s.up, rows, hidden, inter);
-            be.swiglu(s.gate, s.up, s.act, rows * inter);
-            DeviceBuffer out = ws.h[l + 1];
-            project(s.act, pre + "mlp.down_proj", out, rows, inter, hidden);
-            be.add(s.hMid, out, out, rows * hidden);
+            afterAttention(h, pre, s, ws.h[l + 1], rows);
         }
         be.rmsNormRows(ws.h[layers], param.get("model.norm.weight"), ws.xf, rows, hidden, eps);
         be.gemm(false, true, rows, vocab, hidden, 1f, ws.xf, 0, hidden, param.get(lmHead), 0, hidden, 0f, ws.logits, 0, vocab);
@@ -381,14 +373,7 @@ public final class DeviceLlama implements AutoCloseable {
             AttentionShape shape = new AttentionShape(batch, seq, kLen, c.numAttentionHeads(), c.numKeyValueHeads(), c.headDim())
                     .withKeyCapacity(cache.capacity).withWindow(w == null ? 0 : w);
             be.attention(shape, s.q, cache.keys[l], cache.values[l], cache.mask, s.attn, s.lse);
-            project(s.attn, pre + "self_attn.o_proj", s.hMid, rows, qw, hidden);
-            be.add(h, s.hMid, s.hMid, rows * hidden);
-            be.rmsNormRows(s.hMid, param.get(pre + "post_attention_layernorm.weight"), s.x2, rows, hidden, eps);
-            project(s.x2, pre + "mlp.gate_proj", s.gate, rows, hidden, inter);
-            project(s.x2, pre + "mlp.up_proj", s.up, rows, hidden, inter);
-            be.swiglu(s.gate, s.up, s.act, rows * inter);
-            project(s.act, pre + "mlp.down_proj", next, rows, inter, hidden);
-            be.add(s.hMid, next, next, rows * hidden);
+            afterAttention(h, pre, s, next, rows);
             DeviceBuffer t = h;
             h = next;
             next = t;
@@ -474,6 +459,18 @@ public final class DeviceLlama implements AutoCloseable {
     private DeviceBuffer normGrad(String name) {
         DeviceBuffer g = grad.get(name);
         return g != null ? g : ws.frozenNormGrad;
+    }
+
+    /** The rest of a layer from its attention output s.attn: hMid = h + o(attn), out = hMid + down(swiglu(gate(x2), up(x2))), x2 = RMSNorm(hMid). */
+    private void afterAttention(DeviceBuffer h, String pre, Layer s, DeviceBuffer out, int rows) {
+        project(s.attn, pre + "self_attn.o_proj", s.hMid, rows, qw, hidden);
+        be.add(h, s.hMid, s.hMid, rows * hidden);
+        be.rmsNormRows(s.hMid, param.get(pre + "post_attention_layernorm.weight"), s.x2, rows, hidden, eps);
+        project(s.x2, pre + "mlp.gate_proj", s.gate, rows, hidden, inter);
+        project(s.x2, pre + "mlp.up_proj", s.up, rows, hidden, inter);
+        be.swiglu(s.gate, s.up, s.act, rows * inter);
+        project(s.act, pre + "mlp.down_proj", out, rows, inter, hidden);
+        be.add(s.hMid, out, out, rows * hidden);
     }
 
     /** The attention block's inputs for one layer: x1 = RMSNorm(h), then q, k and v projected from it, q and k rotated. */
